@@ -1,0 +1,3 @@
+from mindway.cli.main import app
+
+app()

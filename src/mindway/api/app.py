@@ -1,0 +1,90 @@
+"""The ASGI application: API under ``/api/v1``, web pages, static assets, ``/health``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
+from mindway import __version__
+from mindway.api import problems
+from mindway.api.deps import RuntimeDep, current_session
+from mindway.api.middleware import BodyLimit, SecurityHeaders
+from mindway.api.routes import admin, auth, patients
+from mindway.config import Settings, get_settings
+from mindway.content.loader import validate_all
+from mindway.services.runtime import Runtime
+from mindway.store.db import ping
+
+log = logging.getLogger("mindway")
+API_PREFIX = "/api/v1"
+
+
+def _api_router() -> APIRouter:
+    """Everything under /api/v1; all but /auth/* need a complete session."""
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(auth.router)
+    guarded = APIRouter(dependencies=[Depends(current_session)])
+    guarded.include_router(patients.router)
+    guarded.include_router(admin.router)
+    api.include_router(guarded)
+    return api
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app. With ``runtime`` given (tests), the caller owns its lifetime."""
+    settings = runtime.settings if runtime else (settings or get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        validate_all()
+        if runtime is not None:
+            app.state.runtime = runtime
+            yield
+            return
+        app.state.runtime = await run_in_threadpool(Runtime.open, settings)
+        try:
+            yield
+        finally:
+            app.state.runtime.close()
+
+    app = FastAPI(
+        title="Mindway",
+        version=__version__,
+        description="AI-assisted mental health treatment. Mindway supports care; it does not "
+        "diagnose and does not replace a clinician.",
+        lifespan=lifespan,
+        debug=settings.debug,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    problems.install(app)
+    app.include_router(_api_router())
+
+    @app.get("/health", tags=["health"])
+    def health(rt: RuntimeDep) -> JSONResponse:
+        """Liveness with a database round trip: 200 when the store answers, 503 otherwise."""
+        try:
+            ping(rt.engine)
+        except SQLAlchemyError:
+            log.warning("health check: database unreachable")
+            return problems.problem(503, "Unavailable", "the database does not answer")
+        body: dict[str, Any] = {"status": "ok", "database": "ok", "version": __version__}
+        return JSONResponse(body)
+
+    from mindway.web import pages
+
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeaders, hsts=settings.production)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

@@ -1,0 +1,1 @@
+"""The ``mindway`` command line (typer and rich)."""

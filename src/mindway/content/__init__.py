@@ -1,0 +1,1 @@
+"""Clinical and product content kept as data files, loaded and validated at start-up."""

@@ -1,0 +1,107 @@
+"""Every cryptographic primitive Mindway uses, in one place (no hand-rolled modes).
+
+Sealed values are AES-256-GCM (NIST SP 800-38D) with a random 96-bit nonce and associated
+data that binds the value to where it belongs (table/column/row), in a versioned text format::
+
+    mw1.<key id>.<base64url(nonce || ciphertext || tag)>
+
+Keys are wrapped the same way by a master key (envelope encryption). Tokens are 256-bit
+random strings (OWASP ASVS 7.2.3 asks for at least 128 bits); only their SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+FORMAT_VERSION = "mw1"
+KEY_BYTES = 32
+NONCE_BYTES = 12
+
+
+class DecryptionError(Exception):
+    """A sealed value is malformed, was sealed under another key, or was tampered with."""
+
+
+def new_key() -> bytes:
+    """A fresh 256-bit key from the operating system's CSPRNG."""
+    return AESGCM.generate_key(bit_length=256)
+
+
+def _b64e(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64d(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def seal(key: bytes, key_id: str, plaintext: bytes, associated_data: bytes) -> str:
+    """Encrypt and authenticate ``plaintext`` under ``key``, bound to ``associated_data``."""
+    if "." in key_id:
+        raise ValueError("a key id may not contain '.'")
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    body = AESGCM(key).encrypt(nonce, plaintext, associated_data)
+    return f"{FORMAT_VERSION}.{key_id}.{_b64e(nonce + body)}"
+
+
+def sealed_key_id(sealed: str) -> str:
+    """The id of the key that sealed ``sealed``."""
+    parts = sealed.split(".")
+    if len(parts) != 3 or parts[0] != FORMAT_VERSION:
+        raise DecryptionError("not a Mindway sealed value (unknown format or version)")
+    return parts[1]
+
+
+def open_sealed(key: bytes, sealed: str, associated_data: bytes) -> bytes:
+    """Decrypt ``sealed``; raise :class:`DecryptionError` if anything does not match."""
+    sealed_key_id(sealed)
+    try:
+        raw = _b64d(sealed.split(".")[2])
+    except ValueError as exc:
+        raise DecryptionError("sealed value is not valid base64") from exc
+    if len(raw) < NONCE_BYTES + 16:
+        raise DecryptionError("sealed value is too short")
+    try:
+        return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated_data)
+    except InvalidTag as exc:
+        raise DecryptionError("sealed value failed authentication") from exc
+
+
+def keyed_hash(key: bytes, data: bytes) -> str:
+    """HMAC-SHA-256 of ``data`` as hex: audit chain links and pseudonyms."""
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    """Constant-time string comparison."""
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def new_token() -> str:
+    """An opaque 256-bit session or CSRF token."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 of a token, which is all the database keeps of it."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def encode_key(key: bytes) -> str:
+    return base64.b64encode(key).decode("ascii")
+
+
+def decode_key(text: str) -> bytes:
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except ValueError as exc:
+        raise ValueError("key is not valid base64") from exc
+    if len(key) != KEY_BYTES:
+        raise ValueError(f"key must be {KEY_BYTES} bytes, got {len(key)}")
+    return key

@@ -1,0 +1,165 @@
+"""Where Mindway's keys come from: the environment in production, the data folder otherwise.
+
+Two secrets: the master keys (key-encryption keys that wrap every data key) and the secret
+key (audit HMAC chain, pseudonyms). Outside production they are generated on first run into
+``<data dir>/keys/`` with mode 0600; production refuses generated or placeholder keys.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from mindway.config import Settings
+from mindway.errors import ConfigurationError
+from mindway.security import crypto
+
+PLACEHOLDER_WORDS = ("change", "placeholder", "example", "secret", "default", "xxx", "todo")
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """The master keys by id (the active one first) and the secret key."""
+
+    master_keys: dict[str, bytes]
+    active_kid: str
+    secret_key: bytes
+    generated: bool
+
+    def master_key(self, kid: str) -> bytes:
+        try:
+            return self.master_keys[kid]
+        except KeyError as exc:
+            raise ConfigurationError(f"master key {kid!r} is not in the keyring") from exc
+
+
+def keys_dir(settings: Settings) -> Path:
+    return settings.data_dir / "keys"
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path.parent, 0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+    os.chmod(path, 0o600)
+
+
+def parse_master_keys(text: str) -> dict[str, bytes]:
+    """Parse ``kid:base64,kid:base64`` (one per line also works); the first is active."""
+    keys: dict[str, bytes] = {}
+    for item in text.replace("\n", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        kid, sep, value = item.partition(":")
+        if not sep or not kid or "." in kid:
+            raise ConfigurationError("master keys must look like 'kid:base64key,...'")
+        try:
+            keys[kid] = crypto.decode_key(value)
+        except ValueError as exc:
+            raise ConfigurationError(f"master key {kid!r}: {exc}") from exc
+    if not keys:
+        raise ConfigurationError("no master key given")
+    return keys
+
+
+def format_master_keys(keys: dict[str, bytes]) -> str:
+    return "\n".join(f"{kid}:{crypto.encode_key(key)}" for kid, key in keys.items()) + "\n"
+
+
+def _looks_like_placeholder(raw: str, key: bytes) -> bool:
+    lowered = raw.lower()
+    return any(word in lowered for word in PLACEHOLDER_WORDS) or len(set(key)) < 8
+
+
+def _from_environment(settings: Settings) -> Keyring:
+    assert settings.master_keys is not None and settings.secret_key is not None
+    raw_master = settings.master_keys.get_secret_value()
+    masters = parse_master_keys(raw_master)
+    raw_secret = settings.secret_key.get_secret_value()
+    try:
+        secret = crypto.decode_key(raw_secret)
+    except ValueError as exc:
+        raise ConfigurationError(f"MINDWAY_SECRET_KEY: {exc}") from exc
+    if settings.production:
+        for kid, key in masters.items():
+            if _looks_like_placeholder(kid, key):
+                raise ConfigurationError(f"master key {kid!r} looks like a placeholder")
+        if _looks_like_placeholder(raw_secret, secret):
+            raise ConfigurationError("MINDWAY_SECRET_KEY looks like a placeholder")
+        generated = _generated_values(settings)
+        if set(masters.values()) & generated or secret in generated:
+            raise ConfigurationError("production may not use keys generated into the data folder")
+    return Keyring(masters, next(iter(masters)), secret, generated=False)
+
+
+def _generated_values(settings: Settings) -> set[bytes]:
+    folder = keys_dir(settings)
+    values: set[bytes] = set()
+    master_file, secret_file = folder / "master_keys", folder / "secret_key"
+    if master_file.exists():
+        values |= set(parse_master_keys(master_file.read_text()).values())
+    if secret_file.exists():
+        values.add(crypto.decode_key(secret_file.read_text()))
+    return values
+
+
+def _generated(settings: Settings) -> Keyring:
+    folder = keys_dir(settings)
+    master_file, secret_file = folder / "master_keys", folder / "secret_key"
+    try:
+        if not master_file.exists():
+            _write_private(master_file, format_master_keys({_new_kid(): crypto.new_key()}))
+        if not secret_file.exists():
+            _write_private(secret_file, crypto.encode_key(crypto.new_key()) + "\n")
+        masters = parse_master_keys(master_file.read_text())
+        secret = crypto.decode_key(secret_file.read_text())
+    except OSError as exc:
+        raise ConfigurationError(f"cannot create or read keys in {folder}: {exc}") from exc
+    except ValueError as exc:
+        raise ConfigurationError(f"key file in {folder} is damaged: {exc}") from exc
+    return Keyring(masters, next(iter(masters)), secret, generated=True)
+
+
+def _new_kid() -> str:
+    return "k" + uuid.uuid4().hex[:12]
+
+
+def load_keyring(settings: Settings) -> Keyring:
+    """The keyring for ``settings``; raises :class:`ConfigurationError` if it is unsafe."""
+    if settings.master_keys is not None and settings.secret_key is not None:
+        return _from_environment(settings)
+    if settings.production:
+        raise ConfigurationError(
+            "production mode needs MINDWAY_MASTER_KEYS and MINDWAY_SECRET_KEY; "
+            "generated keys are refused"
+        )
+    return _generated(settings)
+
+
+def add_generated_master_key(settings: Settings) -> Keyring:
+    """Put a new active master key in front of the generated keyring (for ``keys rotate``)."""
+    if settings.master_keys is not None:
+        raise ConfigurationError(
+            "master keys come from MINDWAY_MASTER_KEYS: put the new key first there, then rotate"
+        )
+    current = _generated(settings)
+    keys = {_new_kid(): crypto.new_key(), **current.master_keys}
+    _write_private(keys_dir(settings) / "master_keys", format_master_keys(keys))
+    return _generated(settings)
+
+
+def retire_master_keys(settings: Settings, keep: str) -> None:
+    """After re-wrapping, drop every generated master key but ``keep``."""
+    if settings.master_keys is not None:
+        return
+    current = _generated(settings)
+    _write_private(
+        keys_dir(settings) / "master_keys", format_master_keys({keep: current.master_key(keep)})
+    )

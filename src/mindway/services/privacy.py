@@ -1,0 +1,188 @@
+"""Data-subject rights: access and portability (GDPR Art. 15, 20) and erasure (Art. 17).
+
+Each part of Mindway that holds patient data registers a :class:`PatientData` section, so an
+export is complete and an erasure leaves nothing behind. Erasure also destroys the
+patient's data keys, so copies in backups can no longer be read (crypto-shredding).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from mindway import __version__
+from mindway.security.policy import Actor, Permission
+from mindway.services import access, auth
+from mindway.services.consent import state as consent_state
+from mindway.services.patients import record_view
+from mindway.services.runtime import Runtime, UseCase
+from mindway.services.views import ConsentEntry, NotePublic
+from mindway.store.models import (
+    Account,
+    AuditEvent,
+    BreakGlass,
+    CareTeamPatient,
+    ClinicalNote,
+    Consent,
+    Patient,
+)
+from mindway.store.types import utcnow
+
+EXPORT_FORMAT = "mindway.patient-export"
+EXPORT_VERSION = 1
+ERASED_PASSWORD_HASH = "!erased"  # noqa: S105 - not a hash: no password matches it
+
+
+@dataclass(frozen=True)
+class PatientData:
+    """One kind of patient data: how to export it and how to erase it."""
+
+    name: str
+    export: Callable[[UseCase, Patient], Any]
+    erase: Callable[[UseCase, Patient], None]
+
+
+SECTIONS: list[PatientData] = []
+
+
+def register(section: PatientData) -> None:
+    if any(s.name == section.name for s in SECTIONS):
+        raise ValueError(f"patient data section {section.name!r} registered twice")
+    SECTIONS.append(section)
+
+
+def _export_notes(uc: UseCase, patient: Patient) -> list[dict[str, Any]]:
+    notes = uc.db.scalars(
+        select(ClinicalNote)
+        .where(ClinicalNote.patient_id == patient.id)
+        .order_by(ClinicalNote.created_at)
+    )
+    return [
+        NotePublic(
+            id=n.id,
+            patient_id=n.patient_id,
+            author_id=n.author_id,
+            author_name="",
+            kind=n.kind,
+            body=uc.vault.open_field(n, "body") or "",
+            created_at=n.created_at,
+        ).model_dump(mode="json", exclude={"author_name"})
+        for n in notes
+    ]
+
+
+def _export_consents(uc: UseCase, patient: Patient) -> dict[str, Any]:
+    rows = uc.db.scalars(
+        select(Consent).where(Consent.patient_id == patient.id).order_by(Consent.recorded_at)
+    )
+    return {
+        "current": [c.model_dump(mode="json") for c in consent_state(uc.db, patient.id)],
+        "history": [
+            ConsentEntry.model_validate(r, from_attributes=True).model_dump(mode="json")
+            for r in rows
+        ],
+    }
+
+
+def _export_emergency_access(uc: UseCase, patient: Patient) -> list[dict[str, Any]]:
+    grants = uc.db.scalars(select(BreakGlass).where(BreakGlass.patient_id == patient.id))
+    return [
+        {
+            "clinician_id": str(g.clinician_id),
+            "started_at": g.started_at.isoformat(),
+            "expires_at": g.expires_at.isoformat(),
+            "reason": uc.vault.open_field(g, "reason"),
+        }
+        for g in grants
+    ]
+
+
+def _export_access_log(uc: UseCase, patient: Patient) -> list[dict[str, Any]]:
+    """Who accessed the record and when (GDPR Art. 15(1)(c): recipients of the data)."""
+    events = uc.db.scalars(
+        select(AuditEvent).where(AuditEvent.resource_id == str(patient.id)).order_by(AuditEvent.seq)
+    )
+    return [
+        {
+            "at": e.at.isoformat(),
+            "actor_id": e.actor_id,
+            "actor_role": e.actor_role,
+            "action": e.action,
+            "outcome": e.outcome,
+        }
+        for e in events
+    ]
+
+
+def _erase_rows(model: Any) -> Callable[[UseCase, Patient], None]:
+    def erase(uc: UseCase, patient: Patient) -> None:
+        uc.db.execute(delete(model).where(model.patient_id == patient.id))
+
+    return erase
+
+
+def _keep(_uc: UseCase, _patient: Patient) -> None:
+    """The audit trail holds no health data and must stay intact (HIPAA 164.316(b)(2))."""
+
+
+register(PatientData("notes", _export_notes, _erase_rows(ClinicalNote)))
+register(PatientData("consents", _export_consents, _erase_rows(Consent)))
+register(PatientData("emergency_access", _export_emergency_access, _erase_rows(BreakGlass)))
+register(PatientData("access_log", _export_access_log, _keep))
+
+
+def _account_of(uc: UseCase, patient_id: uuid.UUID) -> Account | None:
+    return uc.db.scalars(select(Account).where(Account.patient_id == patient_id)).first()
+
+
+def export_patient(rt: Runtime, actor: Actor, patient_id: uuid.UUID) -> dict[str, Any]:
+    """One JSON document of everything Mindway holds about the patient."""
+    with rt.use_case(actor, "patient.export", "patient", patient_id) as uc:
+        patient = access.require_patient(uc, Permission.PATIENT_EXPORT, patient_id)
+        account = _account_of(uc, patient_id)
+        document: dict[str, Any] = {
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
+            "generator": f"Mindway {__version__}",
+            "exported_at": datetime.now(UTC).isoformat(),
+            "patient": record_view(uc.db, uc.vault, patient).model_dump(mode="json"),
+            "account": None
+            if account is None
+            else {
+                "username": account.username,
+                "display_name": account.display_name,
+                "locale": account.locale,
+                "mfa_enabled": account.mfa_enabled,
+                "created_at": account.created_at.isoformat(),
+            },
+        }
+        for section in SECTIONS:
+            document[section.name] = section.export(uc, patient)
+        return document
+
+
+def erase_patient(rt: Runtime, actor: Actor, patient_id: uuid.UUID) -> None:
+    """Delete the patient's data, destroy their keys and close their account; audited."""
+    with rt.use_case(actor, "patient.erase", "patient", patient_id) as uc:
+        patient = access.require_patient(uc, Permission.PATIENT_ERASE, patient_id)
+        for section in SECTIONS:
+            section.erase(uc, patient)
+        uc.db.execute(delete(CareTeamPatient).where(CareTeamPatient.patient_id == patient_id))
+        account = _account_of(uc, patient_id)
+        if account is not None:
+            auth.revoke_all(uc.db, account.id)
+            account.username = f"erased-{account.id.hex}"
+            account.display_name = "Erased patient"
+            account.password_hash = ERASED_PASSWORD_HASH
+            account.totp_secret_enc = None
+            account.mfa_enabled = False
+            account.disabled = True
+        for column in ("given_name", "family_name", "birth_date", "sex", "ethnicity"):
+            setattr(patient, f"{column}_enc", None)
+        patient.erased_at = utcnow()
+        uc.reason = f"{uc.vault.destroy(str(patient_id))} data keys destroyed"

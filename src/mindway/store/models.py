@@ -1,0 +1,224 @@
+"""ORM models of the foundation: accounts, sessions, care teams, patients, consent, keys, audit.
+
+Columns ending in ``_enc`` hold AES-256-GCM ciphertext from :mod:`mindway.security.vault`,
+never plaintext. Timestamps are UTC; identifiers are UUIDs (the audit chain uses a sequence).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from mindway.store.types import UTCDateTime, new_id, utcnow
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: Uuid()}
+
+
+class Account(Base):
+    """A person who signs in: patient, clinician, admin or researcher."""
+
+    __tablename__ = "account"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    totp_secret_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    mfa_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str] = mapped_column(String(20), default="en-US")
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("patient.id"), unique=True, default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuthSession(Base):
+    """A signed-in session; only the SHA-256 of its opaque token is stored."""
+
+    __tablename__ = "auth_session"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    mfa_passed: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class LoginAttempt(Base):
+    """One password attempt, kept for throttling; the account is named by a keyed hash."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_account_at", "account_key", "at"),
+        Index("ix_login_attempt_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    account_key: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class Patient(Base):
+    """A patient's record; identifying and health fields are encrypted with the patient's key."""
+
+    __tablename__ = "patient"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    given_name_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    family_name_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    birth_date_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    sex_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    ethnicity_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    locale: Mapped[str] = mapped_column(String(20), default="en-US")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class CareTeam(Base):
+    __tablename__ = "care_team"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CareTeamClinician(Base):
+    __tablename__ = "care_team_clinician"
+
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_team.id"), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id"), primary_key=True)
+
+
+class CareTeamPatient(Base):
+    __tablename__ = "care_team_patient"
+
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_team.id"), primary_key=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"), primary_key=True)
+
+
+class ClinicalNote(Base):
+    """A clinician's note on a contact; the body is free text and always encrypted."""
+
+    __tablename__ = "clinical_note"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"), index=True)
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    body_enc: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Consent(Base):
+    """One consent decision; the newest row per patient and purpose is in force (append-only)."""
+
+    __tablename__ = "consent"
+    __table_args__ = (Index("ix_consent_patient_purpose", "patient_id", "purpose"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    purpose: Mapped[str] = mapped_column(String(40))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    policy_version: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id"))
+
+
+class BreakGlass(Base):
+    """Emergency access by a clinician outside the care team: time-limited, reason encrypted."""
+
+    __tablename__ = "break_glass"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    clinician_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    reason_enc: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class Alert(Base):
+    """A notice for a role (e.g. admins told of break-glass access); holds no health data."""
+
+    __tablename__ = "alert"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    audience_role: Mapped[str] = mapped_column(String(20), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(String(500))
+    subject_type: Mapped[str | None] = mapped_column(String(40), default=None)
+    subject_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    acknowledged_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+
+
+class DataKey(Base):
+    """A data-encryption key, stored wrapped by the active master key (envelope encryption).
+
+    ``owner`` is a patient id or ``"system"``. Destroying a patient's key (``wrapped`` set to
+    null) makes every field sealed with it unreadable, in backups too.
+    """
+
+    __tablename__ = "data_key"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    wrapped: Mapped[str | None] = mapped_column(Text)
+    kek_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    destroyed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AuditEvent(Base):
+    """An append-only audit row, chained: ``hash = HMAC(key, prev_hash || canonical content)``."""
+
+    __tablename__ = "audit_event"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    id: Mapped[uuid.UUID] = mapped_column(unique=True, default=new_id)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    resource_type: Mapped[str | None] = mapped_column(String(40))
+    resource_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The chain's newest sequence number and hash: a lock for appends and a tail anchor."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (UniqueConstraint("id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    hash: Mapped[str] = mapped_column(String(64))
