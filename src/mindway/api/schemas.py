@@ -26,7 +26,7 @@ class CodeRequest(Body):
 
 class SessionIssued(BaseModel):
     token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type name
     expires_at: datetime
     role: str
     mfa_required: bool

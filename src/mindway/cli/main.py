@@ -22,7 +22,7 @@ from mindway.services.runtime import Runtime
 
 app = typer.Typer(
     name="mindway",
-    help="Mindway: AI-assisted mental health care. It supports care; it never replaces a clinician.",
+    help="Mindway: AI-assisted mental health care that supports, never replaces, clinicians.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
