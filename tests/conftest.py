@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from mindway.config import Settings
 from mindway.services.runtime import Runtime
-from mindway.store.models import Base
+from tests.databases import empty_postgres
 
 PG_ADMIN_URL = os.environ.get(
     "MINDWAY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -66,15 +66,6 @@ def pg_database() -> Iterator[str]:
         admin.dispose()
 
 
-def _empty_postgres(rt: Runtime) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with rt.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        conn.execute(
-            text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
-        )
-
-
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -91,7 +82,7 @@ def rt(settings: Settings, backend: str) -> Iterator[Runtime]:
     """An open runtime on a fresh, migrated, empty store of the parametrised backend."""
     runtime = Runtime.open(settings)
     if backend == "postgresql":
-        _empty_postgres(runtime)
+        empty_postgres(runtime.engine)
     try:
         yield runtime
     finally:

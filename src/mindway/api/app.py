@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from mindway.web import pages
 
     app.include_router(pages.router)
+    pages.install_error_pages(app)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=settings.production)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

@@ -6,6 +6,7 @@ import json
 from collections.abc import MutableMapping
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
@@ -15,8 +16,11 @@ CSP = (
 )
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """An HTTP error, so that FastAPI re-raises it from body parsing (a 413, not a 400)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body may have at most {limit} bytes")
 
 
 async def _reply_413(send: Send, limit: int) -> None:
@@ -69,7 +73,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -116,6 +120,6 @@ class SecurityHeaders:
                     extra[b"strict-transport-security"] = b"max-age=63072000; includeSubDomains"
                 headers += [(k, v) for k, v in extra.items() if k not in names]
                 message["headers"] = headers
-            await send(message)  # type: ignore[arg-type]
+            await send(message)
 
         await self.app(scope, receive, with_headers)

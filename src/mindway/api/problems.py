@@ -22,16 +22,23 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    # Only the leading location is dropped: a field may itself be called "body".
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
     return ".".join(parts) or "request"
+
+
+def _error(err: dict[str, Any]) -> dict[str, str]:
+    if err.get("type") == "json_invalid":  # its loc ends in a character offset, not a field
+        reason = err.get("ctx", {}).get("error", "")
+        return {"field": "request", "message": f"the body is not valid JSON ({reason})"}
+    return {"field": _field(err.get("loc", ())), "message": str(err.get("msg", "invalid"))}
 
 
 def _validation(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"field": _field(err.get("loc", ())), "message": str(err.get("msg", "invalid"))}
-        for err in exc.errors()
-    ]
+    errors = [_error(err) for err in exc.errors()]
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     return problem(422, "Invalid input", summary or "the request is not valid", errors=errors)
 

@@ -6,18 +6,23 @@ Errors are printed as one clear line on stderr with exit code 1; JSON goes to st
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from mindway.config import get_settings
+from mindway.config import Settings, get_settings
 from mindway.errors import MindwayError
+from mindway.security.crypto import DecryptionError
 from mindway.services.runtime import Runtime
 
 app = typer.Typer(
@@ -39,34 +44,52 @@ app.add_typer(erase_app, name="erase")
 
 err = Console(stderr=True)
 out = Console()
-T = TypeVar("T")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print ``message`` as one line on stderr; the caller raises the returned exit."""
+    text = escape(" ".join(message.split()))
+    err.print(f"[bold red]error:[/] {text}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    """The settings from ``MINDWAY_*``; a bad value is named in one line, not a traceback."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = exc.errors()
+        first = problems[0]
+        name = "MINDWAY_" + "_".join(str(part) for part in first["loc"]).upper()
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise fail(f"configuration: {name}: {first['msg']}{more}") from exc
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Expected failures (Mindway's own errors, an unreachable database, keys that do not
+    open the data) become one line on stderr and exit code 1."""
+    try:
+        yield
+    except MindwayError as exc:
+        raise fail(exc.detail) from exc
+    except SQLAlchemyError as exc:
+        cause = exc.orig if isinstance(exc, DBAPIError) else exc
+        raise fail(f"database: {str(cause).splitlines()[0]}") from exc
+    except DecryptionError as exc:
+        raise fail(f"cannot decrypt stored data ({exc}); are these the store's keys?") from exc
 
 
 @contextmanager
 def runtime() -> Iterator[Runtime]:
-    """An open runtime; Mindway's own errors become one line on stderr and exit code 1."""
-    try:
-        rt = Runtime.open(get_settings())
-    except MindwayError as exc:
-        raise fail(exc.detail) from exc
-    try:
-        yield rt
-    except MindwayError as exc:
-        raise fail(exc.detail) from exc
-    finally:
-        rt.close()
-
-
-def guarded(call: Callable[[], T]) -> T:
-    try:
-        return call()
-    except MindwayError as exc:
-        raise fail(exc.detail) from exc
+    """An open, migrated runtime whose failures are reported as one line."""
+    settings = load_settings()
+    with reported():
+        rt = Runtime.open(settings)
+        try:
+            yield rt
+        finally:
+            rt.close()
 
 
 def parse_uuid(value: str, what: str) -> uuid.UUID:
@@ -80,10 +103,21 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read: exports hold health data."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise fail(f"cannot write {path}: {exc.strerror}") from exc
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the web app and API (migrating the database first)."""
@@ -138,10 +172,16 @@ def demo(
 
     with runtime() as rt:
         if if_empty and not demo_clinic.store_is_empty(rt):
-            err.print("the store already has accounts; not seeding again")
+            err.print("the store already has accounts; not seeding it again")
+            has_logins = demo_clinic.has_demo_clinic(rt)
         else:
             demo_clinic.seed(rt, patients=patients, seed=seed)
-    demo_clinic.print_logins(out)
+            err.print(f"demo clinic seeded with {patients} synthetic patients")
+            has_logins = True
+    if has_logins:
+        demo_clinic.print_logins(out)
+    else:
+        err.print("this store holds no demo clinic, so there are no demo logins to show")
 
 
 @audit_app.command("verify")
@@ -150,12 +190,14 @@ def audit_verify() -> None:
     from mindway.services import audit_log
 
     with runtime() as rt:
-        result = audit_log.verify(rt)
+        try:
+            result = audit_log.verify(rt)
+        except ValueError as exc:  # a column altered into something that no longer parses
+            raise fail(f"audit log broken: a row holds an unreadable value ({exc})") from exc
     if result.ok:
         out.print(f"audit log intact: {result.rows_checked} rows verified")
         return
-    err.print(f"[bold red]audit log broken at row {result.first_bad_seq}:[/] {result.problem}")
-    raise typer.Exit(1)
+    raise fail(f"audit log broken at row {result.first_bad_seq}: {result.problem}")
 
 
 @keys_app.command("rotate")
@@ -163,8 +205,27 @@ def keys_rotate() -> None:
     """Re-wrap every data key under a new master key (generated keyrings get a new key)."""
     from mindway.services import keys
 
-    kid, count = guarded(lambda: keys.rotate(get_settings()))
+    settings = load_settings()
+    with reported():
+        kid, count = keys.rotate(settings)
     out.print(f"{count} data keys re-wrapped under master key {kid}")
+    err.print(
+        "restart every running Mindway server so that it loads the new key, "
+        "then run 'mindway keys retire'"
+    )
+
+
+@keys_app.command("retire")
+def keys_retire() -> None:
+    """Drop master keys that no data key uses any more (after servers restarted)."""
+    from mindway.services import keys
+
+    settings = load_settings()
+    with reported():
+        kept, retired = keys.retire(settings)
+    out.print(f"kept {', '.join(kept)}; retired {', '.join(retired) or 'none'}")
+    if settings.master_keys is not None and retired:
+        err.print("remove the retired keys from MINDWAY_MASTER_KEYS")
 
 
 @export_app.command("patient")
@@ -184,7 +245,7 @@ def export_patient(
     if output is None:
         print_json(document)
     else:
-        output.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        write_private(output, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         err.print(f"written to {output}")
 
 
@@ -199,7 +260,7 @@ def erase_patient(
 
     pid = parse_uuid(patient_id, "patient id")
     if not yes and not typer.confirm(f"Erase patient {pid} for good?"):
-        raise typer.Exit(1)
+        raise fail("not erased")
     with runtime() as rt:
         privacy.erase_patient(rt, OPERATOR, pid)
     out.print(f"patient {pid} erased")

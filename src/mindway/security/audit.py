@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from mindway.security import crypto
@@ -23,6 +24,7 @@ from mindway.store.types import utcnow
 
 GENESIS_HASH = "0" * 64
 OUTCOMES = ("success", "denied", "failure")
+REASON_MAX = 200  # the column's width
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class AuditRecord:
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
             raise ValueError(f"unknown audit outcome {self.outcome!r}")
+        if self.reason is not None and len(self.reason) > REASON_MAX:
+            object.__setattr__(self, "reason", self.reason[: REASON_MAX - 1] + "…")
 
 
 def _canonical(seq: int, event_id: uuid.UUID, at: datetime, record: AuditRecord) -> bytes:
@@ -110,11 +114,12 @@ class Verification:
 
 
 def _rows(db: Session, batch: int = 1000) -> Iterator[AuditEvent]:
-    last = 0
+    last: int | None = None  # from the very first row, even one numbered 0 or below
     while True:
-        rows = db.scalars(
-            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
-        ).all()
+        query = select(AuditEvent).order_by(AuditEvent.seq).limit(batch)
+        if last is not None:
+            query = query.where(AuditEvent.seq > last)
+        rows = db.scalars(query).all()
         if not rows:
             return
         yield from rows
@@ -123,9 +128,37 @@ def _rows(db: Session, batch: int = 1000) -> Iterator[AuditEvent]:
 
 def verify(db: Session, secret: bytes) -> Verification:
     """Walk the chain from the start; name the first row that was altered, removed or inserted."""
+    try:
+        return _walk(db, secret)
+    except (ValueError, TypeError, StatementError):
+        # A value was altered into something that no longer parses (e.g. a bad UUID).
+        seq = _first_unreadable(db)
+        return Verification(False, 0, seq, f"row {seq} was altered (a value no longer parses)")
+
+
+def _first_unreadable(db: Session) -> int | None:
+    db.expunge_all()
+    for seq in db.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq)).all():
+        try:
+            db.scalars(select(AuditEvent).where(AuditEvent.seq == seq)).one()
+        except (ValueError, TypeError, StatementError):
+            return int(seq)
+    return None
+
+
+def _walk(db: Session, secret: bytes) -> Verification:
     prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
     for row in _rows(db):
+        if row.seq < expected_seq:
+            return Verification(
+                False, checked, row.seq, f"row {row.seq} was inserted before the chain's start"
+            )
         if row.seq != expected_seq:
+            head = db.get(AuditHead, 1)
+            if head is not None and head.seq == checked and crypto.same(head.hash, prev_hash):
+                return Verification(
+                    False, checked, row.seq, f"row {row.seq} was inserted after the chain's head"
+                )
             return Verification(
                 False,
                 checked,

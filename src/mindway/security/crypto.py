@@ -61,10 +61,13 @@ def sealed_key_id(sealed: str) -> str:
 def open_sealed(key: bytes, sealed: str, associated_data: bytes) -> bytes:
     """Decrypt ``sealed``; raise :class:`DecryptionError` if anything does not match."""
     sealed_key_id(sealed)
+    text = sealed.split(".")[2]
     try:
-        raw = _b64d(sealed.split(".")[2])
+        raw = _b64d(text)
     except ValueError as exc:
         raise DecryptionError("sealed value is not valid base64") from exc
+    if _b64e(raw) != text:  # the lenient decoder skips stray characters and ignores spare bits
+        raise DecryptionError("sealed value is not canonical base64url")
     if len(raw) < NONCE_BYTES + 16:
         raise DecryptionError("sealed value is too short")
     try:

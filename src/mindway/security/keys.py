@@ -60,6 +60,8 @@ def parse_master_keys(text: str) -> dict[str, bytes]:
         kid, sep, value = item.partition(":")
         if not sep or not kid or "." in kid:
             raise ConfigurationError("master keys must look like 'kid:base64key,...'")
+        if kid in keys:  # the later value would silently replace the earlier one
+            raise ConfigurationError(f"master key id {kid!r} is given twice")
         try:
             keys[kid] = crypto.decode_key(value)
         except ValueError as exc:
@@ -73,9 +75,17 @@ def format_master_keys(keys: dict[str, bytes]) -> str:
     return "\n".join(f"{kid}:{crypto.encode_key(key)}" for kid, key in keys.items()) + "\n"
 
 
-def _looks_like_placeholder(raw: str, key: bytes) -> bool:
-    lowered = raw.lower()
-    return any(word in lowered for word in PLACEHOLDER_WORDS) or len(set(key)) < 8
+def _looks_like_placeholder(label: str, key: bytes) -> bool:
+    """A placeholder label, or key bytes no CSPRNG gives: few distinct values or all text.
+
+    Words are looked for in labels only: random base64 contains "xxx" or "todo" by chance.
+    """
+    lowered = label.lower()
+    return (
+        any(word in lowered for word in PLACEHOLDER_WORDS)
+        or len(set(key)) < 8
+        or all(32 <= byte < 127 for byte in key)
+    )
 
 
 def _from_environment(settings: Settings) -> Keyring:
@@ -91,7 +101,7 @@ def _from_environment(settings: Settings) -> Keyring:
         for kid, key in masters.items():
             if _looks_like_placeholder(kid, key):
                 raise ConfigurationError(f"master key {kid!r} looks like a placeholder")
-        if _looks_like_placeholder(raw_secret, secret):
+        if _looks_like_placeholder("", secret):
             raise ConfigurationError("MINDWAY_SECRET_KEY looks like a placeholder")
         generated = _generated_values(settings)
         if set(masters.values()) & generated or secret in generated:
@@ -106,7 +116,10 @@ def _generated_values(settings: Settings) -> set[bytes]:
     if master_file.exists():
         values |= set(parse_master_keys(master_file.read_text()).values())
     if secret_file.exists():
-        values.add(crypto.decode_key(secret_file.read_text()))
+        try:
+            values.add(crypto.decode_key(secret_file.read_text()))
+        except ValueError as exc:
+            raise ConfigurationError(f"key file in {folder} is damaged: {exc}") from exc
     return values
 
 
@@ -133,6 +146,10 @@ def _new_kid() -> str:
 
 def load_keyring(settings: Settings) -> Keyring:
     """The keyring for ``settings``; raises :class:`ConfigurationError` if it is unsafe."""
+    if (settings.master_keys is None) != (settings.secret_key is None):
+        raise ConfigurationError(
+            "set both MINDWAY_MASTER_KEYS and MINDWAY_SECRET_KEY, or neither (generated keys)"
+        )
     if settings.master_keys is not None and settings.secret_key is not None:
         return _from_environment(settings)
     if settings.production:
@@ -155,11 +172,12 @@ def add_generated_master_key(settings: Settings) -> Keyring:
     return _generated(settings)
 
 
-def retire_master_keys(settings: Settings, keep: str) -> None:
-    """After re-wrapping, drop every generated master key but ``keep``."""
+def retire_master_keys(settings: Settings, keep: list[str]) -> None:
+    """Drop every generated master key not in ``keep`` (which lists the active one first)."""
     if settings.master_keys is not None:
         return
     current = _generated(settings)
     _write_private(
-        keys_dir(settings) / "master_keys", format_master_keys({keep: current.master_key(keep)})
+        keys_dir(settings) / "master_keys",
+        format_master_keys({kid: current.master_key(kid) for kid in keep}),
     )

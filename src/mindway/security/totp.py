@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyotp
 import segno
+from pyotp.exceptions import OTPVerificationError
 
 ISSUER = "Mindway"
 
@@ -25,9 +26,22 @@ def current_code(secret: str) -> str:
     return pyotp.TOTP(secret).now()
 
 
-def verify_code(secret: str, code: str) -> bool:
-    """Accept the current code and one step either side for clock drift (RFC 6238 5.2)."""
+def matching_step(secret: str, code: str, *, after_step: int | None = None) -> int | None:
+    """The time step whose code is ``code`` (now, or one step either side for clock drift),
+    or None. A step at or before ``after_step`` is refused: RFC 6238 5.2 says a code that was
+    accepted once must not be accepted again."""
     code = code.strip().replace(" ", "")
     if not (code.isdigit() and len(code) == 6):
-        return False
-    return bool(pyotp.TOTP(secret).verify(code, valid_window=1))
+        return None
+    try:
+        step = pyotp.TOTP(secret).verify_and_get_timecode(code, valid_window=1)
+    except OTPVerificationError:
+        return None
+    if after_step is not None and step <= after_step:
+        return None
+    return step
+
+
+def verify_code(secret: str, code: str) -> bool:
+    """Accept the current code and one step either side for clock drift (RFC 6238 5.2)."""
+    return matching_step(secret, code) is not None

@@ -94,8 +94,8 @@ def create_account(
     registration: Registration | None = None,
 ) -> AccountPublic:
     username = _check_new_account(username, role, password, locale)
-    if not display_name.strip():
-        raise InvalidInput("a display name is needed")
+    if not display_name.strip() or "\x00" in display_name:
+        raise InvalidInput("a display name is needed (printable text)")
     if (role == Role.PATIENT) != (registration is not None):
         raise InvalidInput("patient accounts, and only they, need registration details")
     with rt.use_case(actor, "account.create", "account") as uc:
@@ -201,8 +201,8 @@ def _team_view(db: Session, team: CareTeam) -> CareTeamPublic:
 
 def create_team(rt: Runtime, actor: Actor, name: str) -> CareTeamPublic:
     name = name.strip()
-    if not 2 <= len(name) <= 120:
-        raise InvalidInput("a care team name has 2-120 characters")
+    if not 2 <= len(name) <= 120 or "\x00" in name:
+        raise InvalidInput("a care team name has 2-120 printable characters")
     with rt.use_case(actor, "care_team.create", "care_team") as uc:
         access.require_role(uc, Permission.ACCOUNTS_MANAGE)
         if uc.db.scalars(select(CareTeam.id).where(CareTeam.name == name)).first():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from mindway.errors import AuthenticationError, Conflict, InvalidInput, LockedOut
 from mindway.security import crypto, passwords, totp
@@ -59,15 +59,15 @@ def _account_key(rt: Runtime, username: str) -> str:
     return crypto.keyed_hash(rt.keyring.secret_key, b"login:" + username.encode())
 
 
-def _recent_failures(db: Session, column: object, value: str, since: datetime) -> int:
-    return int(
-        db.scalar(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
-        )
-        or 0
+def _recent_failures(
+    db: Session, column: InstrumentedAttribute[str], value: str, since: datetime
+) -> int:
+    count = db.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
     )
+    return int(count or 0)
 
 
 def _check_throttle(rt: Runtime, db: Session, account_key: str, address: str) -> None:
@@ -133,7 +133,11 @@ def login(rt: Runtime, username: str, password: str, address: str) -> IssuedSess
     username = normalise_username(username)
     key = _account_key(rt, username)
     with rt.transaction() as db:
-        account = db.scalars(select(Account).where(Account.username == username)).first()
+        account = (
+            None  # no username holds NUL, and PostgreSQL cannot even compare one
+            if "\x00" in username
+            else db.scalars(select(Account).where(Account.username == username)).first()
+        )
         try:
             _check_throttle(rt, db, key, address)
         except LockedOut:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mindway.config import Settings
 from mindway.errors import Forbidden, MindwayError, NotFound
-from mindway.security import audit
+from mindway.security import audit as audit_chain
 from mindway.security.keys import Keyring, load_keyring
 from mindway.security.policy import Actor
 from mindway.security.vault import Vault
@@ -47,8 +47,8 @@ class Runtime:
         with store.transaction(self.sessions) as session:
             yield session
 
-    def audit(self, db: Session, record: audit.AuditRecord) -> None:
-        audit.append(db, self.keyring.secret_key, record)
+    def audit(self, db: Session, record: audit_chain.AuditRecord) -> None:
+        audit_chain.append(db, self.keyring.secret_key, record)
 
     @contextmanager
     def use_case(
@@ -79,7 +79,7 @@ class Runtime:
         finally:
             session.close()
 
-    def _audit_alone(self, record: audit.AuditRecord) -> None:
+    def _audit_alone(self, record: audit_chain.AuditRecord) -> None:
         with self.transaction() as session:
             self.audit(session, record)
 
@@ -106,8 +106,8 @@ class UseCase:
     def settings(self) -> Settings:
         return self.runtime.settings
 
-    def record(self, outcome: str, reason: str | None) -> audit.AuditRecord:
-        return audit.AuditRecord(
+    def record(self, outcome: str, reason: str | None) -> audit_chain.AuditRecord:
+        return audit_chain.AuditRecord(
             action=self.action,
             outcome=outcome,
             actor_id=self.actor.audit_id if self.actor else None,

@@ -6,7 +6,7 @@ pre-ping so that a restarted server is survived. Each use case runs in one trans
 
 from __future__ import annotations
 
-import sqlite3
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mindway.errors import ConfigurationError
@@ -39,17 +40,22 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _private_file(path: Path) -> None:
+    """Create the data folder (0700) and the database file (0600) before SQLite does, so
+    health data is never world-readable; SQLite gives its -wal and -shm files the same mode."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as exc:
+        raise ConfigurationError(f"cannot create the database file {path}: {exc}") from exc
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; creates the SQLite file's folder when needed."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            try:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise ConfigurationError(
-                    f"cannot create the data folder for {path}: {exc}"
-                ) from exc
+            _private_file(Path(path))
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
@@ -89,11 +95,12 @@ def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration (``mindway db upgrade``; the server does it too)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-    except sqlite3.OperationalError as exc:  # pragma: no cover - depends on the file system
-        raise ConfigurationError(f"cannot open the database: {exc}") from exc
+        ping(engine)
+    except OperationalError as exc:  # SQLAlchemy wraps sqlite3's and psycopg's errors
+        raise ConfigurationError(f"cannot open the database: {exc.orig}") from exc
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
 
 
 def ping(engine: Engine) -> None:

@@ -41,6 +41,7 @@ class Account(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     totp_secret_enc: Mapped[str | None] = mapped_column(Text, default=None)
     mfa_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(20), default="en-US")
     patient_id: Mapped[uuid.UUID | None] = mapped_column(

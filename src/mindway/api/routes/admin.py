@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from mindway.api.deps import CurrentActor, CurrentSession, RuntimeDep
 from mindway.api.schemas import (
@@ -20,6 +20,8 @@ from mindway.services import accounts, alerts, audit_log, break_glass, research
 from mindway.services.views import AccountPublic, AlertPublic, AuditEventPublic, CareTeamPublic
 
 router = APIRouter()
+
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; such a filter would be a 500
 
 
 @router.get("/me", response_model=MePublic, tags=["accounts"])
@@ -37,7 +39,9 @@ def me(info: CurrentSession) -> MePublic:
 
 @router.get("/accounts", response_model=list[AccountPublic], tags=["accounts"])
 def list_accounts(
-    rt: RuntimeDep, actor: CurrentActor, role: str | None = None
+    rt: RuntimeDep,
+    actor: CurrentActor,
+    role: Annotated[str | None, Query(max_length=20, pattern=NO_NUL)] = None,
 ) -> list[AccountPublic]:
     return accounts.list_accounts(rt, actor, role)
 
@@ -108,13 +112,13 @@ def remove_member(
 def audit_events(
     rt: RuntimeDep,
     actor: CurrentActor,
-    actor_id: Annotated[str | None, Query(max_length=64)] = None,
-    action: Annotated[str | None, Query(max_length=60)] = None,
-    outcome: Annotated[str | None, Query(max_length=20)] = None,
-    resource_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    actor_id: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
+    action: Annotated[str | None, Query(max_length=60, pattern=NO_NUL)] = None,
+    outcome: Annotated[str | None, Query(max_length=20, pattern=NO_NUL)] = None,
+    resource_id: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    before_seq: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=audit_log.MAX_PAGE)] = 100,
 ) -> list[AuditEventPublic]:
     """Browse the audit log, newest first; filter by actor, action prefix, outcome, object, time."""

@@ -1,0 +1,254 @@
+"""The access matrix: roles x resources x own/foreign against the documented policy.
+
+Allowed answers 2xx; a role without the permission 403; a patient outside the caller's scope
+404, exactly like a patient that does not exist; no credentials 401. Every answer but 401
+(and ``/me``, which only reads the session) writes exactly one audit event, and every denial
+is audited as ``denied``.
+The table is written out by hand from :mod:`mindway.security.policy`'s documentation, not
+derived from its code, so that a change to the policy shows up here.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mindway.services import alerts, break_glass
+from mindway.services.runtime import Runtime
+from tests.api.calls import API, assert_problem, random_id, sign_in
+from tests.clinic import PASSWORD, Clinic
+from tests.services.audit_trail import AuditWatch
+
+PATIENT, CLINICIAN, ADMIN, RESEARCHER = "patient", "clinician", "admin", "researcher"
+ROLES = (PATIENT, CLINICIAN, ADMIN, RESEARCHER)
+# Who acts for each role: patient A, clinician A (team A), the admin, the researcher.
+ACTING = {PATIENT: "patient_a", CLINICIAN: "clinician_a", ADMIN: "admin", RESEARCHER: "researcher"}
+# "own" is patient A (patient A's own record, on clinician A's team); "foreign" is patient B.
+SCOPES = ("own", "foreign")
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    method: str
+    path: str
+    action: str | None  # the audit action; None where nothing is audited
+    body: dict[str, Any] | None = None
+
+    @property
+    def scoped(self) -> bool:
+        return "{patient}" in self.path
+
+
+RESOURCES = (
+    Resource("record", "GET", "/patients/{patient}", "patient.read"),
+    Resource("notes", "GET", "/patients/{patient}/notes", "note.list"),
+    Resource(
+        "note_add",
+        "POST",
+        "/patients/{patient}/notes",
+        "note.create",
+        {"kind": "session", "body": "Reviewed the sleep diary together."},
+    ),
+    Resource("consents", "GET", "/patients/{patient}/consents", "consent.read"),
+    Resource(
+        "consent_write",
+        "POST",
+        "/patients/{patient}/consents",
+        "consent.grant",
+        {"purpose": "research", "granted": True},
+    ),
+    Resource("consent_history", "GET", "/patients/{patient}/consents/history", "consent.history"),
+    Resource("export", "GET", "/patients/{patient}/export", "patient.export"),
+    Resource("erase", "DELETE", "/patients/{patient}", "patient.erase"),
+    Resource(
+        "break_glass",
+        "POST",
+        "/patients/{patient}/break-glass",
+        "break_glass.start",
+        {"reason": "Patient presented in crisis at the front desk"},
+    ),
+    Resource("caseload", "GET", "/patients", "caseload.read"),
+    Resource("accounts", "GET", "/accounts", "account.list"),
+    Resource(
+        "account_create",
+        "POST",
+        "/accounts",
+        "account.create",
+        {
+            "username": "new.clinician",
+            "display_name": "New",
+            "role": "clinician",
+            "password": PASSWORD,
+        },
+    ),
+    Resource(
+        "account_update", "PATCH", "/accounts/{account}", "account.disable", {"disabled": True}
+    ),
+    Resource("mfa_reset", "POST", "/accounts/{account}/mfa-reset", "account.mfa_reset"),
+    Resource("care_teams", "GET", "/care-teams", "care_team.list"),
+    Resource("care_team_create", "POST", "/care-teams", "care_team.create", {"name": "Team C"}),
+    Resource("care_team_member", "PUT", "/care-teams/{team}/members/{account}", "care_team.update"),
+    Resource(
+        "care_team_member_remove",
+        "DELETE",
+        "/care-teams/{team}/members/{account}",
+        "care_team.update",
+    ),
+    Resource("audit_events", "GET", "/audit-events", "audit.read"),
+    Resource("alerts", "GET", "/alerts", "alert.list"),
+    Resource("alert_ack", "POST", "/alerts/{alert}/acknowledge", "alert.acknowledge"),
+    Resource("break_glass_reason", "GET", "/break-glass/{grant}/reason", "break_glass.review"),
+    Resource("research_export", "GET", "/research/export", "research.export"),
+    Resource("me", "GET", "/me", None),
+)
+
+Expected = dict[str, int | tuple[int, int]]  # role -> status, or (own, foreign) statuses
+
+
+def only(role: str, status: int) -> Expected:
+    return {r: status if r == role else 403 for r in ROLES}
+
+
+CARE_RECORD: Expected = {PATIENT: (200, 404), CLINICIAN: (200, 404), ADMIN: 403, RESEARCHER: 403}
+EXPECTED: dict[str, Expected] = {
+    "record": CARE_RECORD,
+    "notes": CARE_RECORD,
+    "note_add": {PATIENT: 403, CLINICIAN: (201, 404), ADMIN: 403, RESEARCHER: 403},
+    "consents": CARE_RECORD,
+    "consent_write": CARE_RECORD,
+    "consent_history": CARE_RECORD,
+    "export": {PATIENT: (200, 404), CLINICIAN: 403, ADMIN: (200, 200), RESEARCHER: 403},
+    "erase": {PATIENT: 403, CLINICIAN: 403, ADMIN: (204, 204), RESEARCHER: 403},
+    "break_glass": {PATIENT: 403, CLINICIAN: (201, 201), ADMIN: 403, RESEARCHER: 403},
+    "caseload": only(CLINICIAN, 200),
+    "accounts": only(ADMIN, 200),
+    "account_create": only(ADMIN, 201),
+    "account_update": only(ADMIN, 200),
+    "mfa_reset": only(ADMIN, 200),
+    "care_teams": only(ADMIN, 200),
+    "care_team_create": only(ADMIN, 201),
+    "care_team_member": only(ADMIN, 200),
+    "care_team_member_remove": only(ADMIN, 200),
+    "audit_events": only(ADMIN, 200),
+    "alerts": only(ADMIN, 200),
+    "alert_ack": only(ADMIN, 200),
+    "break_glass_reason": only(ADMIN, 200),
+    "research_export": only(RESEARCHER, 200),
+    "me": dict.fromkeys(ROLES, 200),
+}
+
+
+def _scopes(resource: Resource) -> tuple[str, ...]:
+    return (*SCOPES, "missing") if resource.scoped else ("-",)
+
+
+def _expected_status(resource: Resource, role: str, scope: str) -> int:
+    expected = EXPECTED[resource.name][role]
+    if not isinstance(expected, tuple):
+        return expected
+    return 404 if scope == "missing" else expected[SCOPES.index(scope)]
+
+
+def _ids(rt: Runtime, clinic: Clinic, resource: Resource) -> dict[str, Any]:
+    """Objects the path names; a break-glass grant (clinician B on patient A) and its alert
+    are made only for the two resources that need them."""
+    ids: dict[str, Any] = {"account": clinic.clinician_b.account_id, "team": clinic.team_a}
+    if "{grant}" in resource.path or "{alert}" in resource.path:
+        assert clinic.patient_a.patient_id
+        reason = "Covering for a colleague on leave"
+        ids["grant"] = break_glass.start(
+            rt, clinic.clinician_b, clinic.patient_a.patient_id, reason
+        ).id
+        ids["alert"] = alerts.list_alerts(rt, clinic.admin)[0].id
+    return ids
+
+
+def _patient(clinic: Clinic, scope: str) -> uuid.UUID | str:
+    patient = {"own": clinic.patient_a, "foreign": clinic.patient_b}.get(scope)
+    return patient.patient_id if patient and patient.patient_id else random_id()
+
+
+def _call(client: TestClient, resource: Resource, headers: dict[str, str], **ids: Any) -> Any:
+    url = API + resource.path.format(**ids)
+    return client.request(resource.method, url, json=resource.body, headers=headers)
+
+
+def _denied_first(resource: Resource) -> list[str]:
+    """Roles refused everything go first, so that a success cannot change what they see."""
+    return sorted(ROLES, key=lambda role: EXPECTED[resource.name][role] != 403)
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=lambda resource: resource.name)
+def test_access_matrix(rt: Runtime, clinic: Clinic, client: TestClient, resource: Resource) -> None:
+    """Per role and scope: the status, and the audit events written (action, outcome, role)."""
+    ids = _ids(rt, clinic, resource)
+    expected: dict[str, Any] = {}
+    actual: dict[str, Any] = {}
+    for role in _denied_first(resource):
+        acting = getattr(clinic, ACTING[role])
+        headers = sign_in(client, clinic.usernames[ACTING[role]])
+        bodies = {}
+        for scope in _scopes(resource):
+            key = f"{role}/{scope}"
+            status = _expected_status(resource, role, scope)
+            outcome = "success" if status < 400 else "denied"
+            expected[key] = (status, [(resource.action, outcome, role)] if resource.action else [])
+            watch = AuditWatch(rt)
+            response = _call(client, resource, headers, patient=_patient(clinic, scope), **ids)
+            events = watch.new()
+            actual[key] = (
+                response.status_code,
+                [(e.action, e.outcome, e.actor_role) for e in events],
+            )
+            assert all(e.actor_id == str(acting.account_id) for e in events)
+            if response.status_code >= 400:
+                bodies[scope] = assert_problem(response, response.status_code)
+        if actual.get(f"{role}/foreign", (0,))[0] == 404:
+            # Existence does not leak: out of scope answers exactly like no such patient.
+            assert bodies["foreign"] == bodies["missing"]
+    assert actual == expected
+
+
+def test_access_matrix_without_credentials(rt: Runtime, clinic: Clinic, client: TestClient) -> None:
+    """The unauthenticated column: 401 everywhere, real objects or not, and nothing written."""
+    ids = {"account": clinic.clinician_b.account_id, "team": clinic.team_a}
+    watch = AuditWatch(rt)
+    answers = {
+        (resource.name, scope): _call(
+            client,
+            resource,
+            {},
+            patient=_patient(clinic, scope),
+            grant=random_id(),
+            alert=random_id(),
+            **ids,
+        )
+        for resource in RESOURCES
+        for scope in _scopes(resource)
+    }
+    assert {key: r.status_code for key, r in answers.items()} == dict.fromkeys(answers, 401)
+    for response in answers.values():
+        assert_problem(response, 401)
+        assert response.headers["www-authenticate"] == "Bearer"
+    assert watch.new() == []
+
+
+def test_matrix_covers_every_api_operation(client: TestClient) -> None:
+    """A new route must be added to the matrix (and so to the policy's table) to pass."""
+    spec = client.get("/openapi.json").json()
+    operations = {
+        (method.upper(), re.sub(r"\{[^}]+\}", "{}", path.removeprefix(API)))
+        for path, item in spec["paths"].items()
+        if path.startswith(API) and not path.startswith(f"{API}/auth/")
+        for method in item
+    }
+    covered = {(r.method, re.sub(r"\{[^}]+\}", "{}", r.path)) for r in RESOURCES}
+    assert operations == covered
+    assert set(EXPECTED) == {r.name for r in RESOURCES}
+    assert all(set(e) == set(ROLES) for e in EXPECTED.values())

@@ -1,0 +1,131 @@
+"""A real Mindway server on a seeded demo store, and headless Chromium to drive it.
+
+The server is the installed ``mindway`` command, started the way an operator starts it, so
+these tests cover the packaging, the CLI, start-up migrations and static files as well.
+Chromium is Debian's (``playwright install`` cannot download browsers on these machines).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MINDWAY = Path(sys.executable).with_name("mindway")
+START_TIMEOUT_S = 30
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _server_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MINDWAY_")}
+    env["MINDWAY_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def _wait_for_health(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"mindway serve exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"mindway serve did not answer /health within {START_TIMEOUT_S} s")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``mindway demo`` into an empty data folder, then ``mindway serve`` on a free port."""
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    env = _server_env(data_dir)
+    seeded = subprocess.run(
+        [str(MINDWAY), "demo", "--patients", "8", "--seed", "1"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert seeded.returncode == 0, seeded.stderr.decode()
+    port = _free_port()
+    log = data_dir / "server.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            [str(MINDWAY), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_health(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium: Browser, server: str) -> Iterator[Page]:
+    """A fresh browser context (no cookies) per test, failing on any CSP violation."""
+    context = chromium.new_context(base_url=server, viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    try:
+        yield page
+    finally:
+        context.close()
+    assert violations == [], violations
+
+
+@pytest.fixture
+def screenshots() -> Path | None:
+    """Where to save screenshots for a person to look at (``MINDWAY_E2E_SCREENSHOTS``)."""
+    folder = os.environ.get("MINDWAY_E2E_SCREENSHOTS")
+    if not folder:
+        return None
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
