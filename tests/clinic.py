@@ -26,21 +26,42 @@ class Clinic:
     team_b: uuid.UUID
     usernames: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def patient_a_id(self) -> uuid.UUID:
+        """Patient A's record (a patient account always has one)."""
+        assert self.patient_a.patient_id is not None
+        return self.patient_a.patient_id
 
-def _account(
+    @property
+    def patient_b_id(self) -> uuid.UUID:
+        assert self.patient_b.patient_id is not None
+        return self.patient_b.patient_id
+
+
+def add_account(
     rt: Runtime,
     admin: Actor,
     username: str,
     role: Role,
     registration: accounts.Registration | None = None,
+    *,
+    locale: str = "en-US",
 ) -> Actor:
+    """One more account, created by ``admin`` with the shared test password."""
     created = accounts.create_account(
         rt,
         admin,
         username=username,
-        display_name=username.title(),
+        # A patient's account carries their real name, as a clinic would enter it: the
+        # no-plaintext test then proves that account names are sealed too.
+        display_name=(
+            f"{registration.given_name} {registration.family_name}"
+            if registration
+            else username.title()
+        ),
         role=role,
         password=PASSWORD,
+        locale=locale,
         registration=registration,
     )
     return Actor(role=role, account_id=created.id, patient_id=created.patient_id)
@@ -51,23 +72,23 @@ def build_clinic(rt: Runtime) -> Clinic:
     admin = Actor(role=Role.ADMIN, account_id=created.id)
     team_a = accounts.create_team(rt, admin, "Team A").id
     team_b = accounts.create_team(rt, admin, "Team B").id
-    clinician_a = _account(rt, admin, "clinician.a", Role.CLINICIAN)
-    clinician_b = _account(rt, admin, "clinician.b", Role.CLINICIAN)
-    patient_a = _account(
+    clinician_a = add_account(rt, admin, "clinician.a", Role.CLINICIAN)
+    clinician_b = add_account(rt, admin, "clinician.b", Role.CLINICIAN)
+    patient_a = add_account(
         rt,
         admin,
         "patient.a",
         Role.PATIENT,
         accounts.Registration("Alice", "Archer", date(1985, 3, 14), "female", "White", team_a),
     )
-    patient_b = _account(
+    patient_b = add_account(
         rt,
         admin,
         "patient.b",
         Role.PATIENT,
         accounts.Registration("Bob", "Baker", date(1992, 7, 1), "male", "Black", team_b),
     )
-    researcher = _account(rt, admin, "researcher", Role.RESEARCHER)
+    researcher = add_account(rt, admin, "researcher", Role.RESEARCHER)
     for clinician, team in ((clinician_a, team_a), (clinician_b, team_b)):
         assert clinician.account_id is not None
         accounts.set_membership(rt, admin, team, clinician.account_id, True)
@@ -91,4 +112,4 @@ def build_clinic(rt: Runtime) -> Clinic:
     )
 
 
-__all__ = ["OPERATOR", "PASSWORD", "Clinic", "build_clinic"]
+__all__ = ["OPERATOR", "PASSWORD", "Clinic", "add_account", "build_clinic"]

@@ -10,15 +10,16 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from mindway.config import Settings
 from mindway.services.runtime import Runtime
-from tests.databases import empty_postgres
+from mindway.store import db as store
+from tests.clinic import Clinic, build_clinic
+from tests.databases import empty_postgres, new_database
 
 PG_ADMIN_URL = os.environ.get(
     "MINDWAY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -41,29 +42,14 @@ def fast_settings(data_dir: Path, database_url: str | None = None, **extra: obje
 def pg_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this test run, migrated once, dropped at the end."""
     name = f"mindway_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is unreachable at {PG_ADMIN_URL} under CI: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    with ExitStack() as cleanup:
+        try:
+            url = cleanup.enter_context(new_database(PG_ADMIN_URL, name))
+        except Exception as exc:
+            if os.environ.get("CI", "").lower() == "true":
+                pytest.fail(f"PostgreSQL is unreachable at {PG_ADMIN_URL} under CI: {exc}")
+            pytest.skip(f"PostgreSQL unreachable: {exc}")
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -80,10 +66,19 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
 @pytest.fixture
 def rt(settings: Settings, backend: str) -> Iterator[Runtime]:
     """An open runtime on a fresh, migrated, empty store of the parametrised backend."""
+    if backend == "postgresql":  # empty the shared database first: its keys were another test's
+        engine = store.make_engine(settings.sqlalchemy_url)
+        store.upgrade(engine)
+        empty_postgres(engine)
+        engine.dispose()
     runtime = Runtime.open(settings)
-    if backend == "postgresql":
-        empty_postgres(runtime.engine)
     try:
         yield runtime
     finally:
         runtime.close()
+
+
+@pytest.fixture
+def clinic(rt: Runtime) -> Clinic:
+    """The small test clinic (two teams, their people, an admin, a researcher) on ``rt``."""
+    return build_clinic(rt)

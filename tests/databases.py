@@ -1,11 +1,39 @@
-"""Resetting the shared per-run PostgreSQL database between tests."""
+"""PostgreSQL databases for tests: making a new one, and resetting the shared per-run one."""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, text
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from mindway.security.audit import GENESIS_HASH
 from mindway.store.models import Base
+
+
+@contextmanager
+def new_database(admin_url: str, name: str) -> Iterator[str]:
+    """Create the empty database ``name`` on ``admin_url``'s server and give its URL; on the
+    way out, end its connections and drop it."""
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": name},
+                )
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    finally:
+        admin.dispose()
 
 
 def empty_postgres(engine: Engine) -> None:

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     login_max_failures_address: int = Field(default=20, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
 
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For is "
+        "believed (login throttling counts the client address); empty: none.",
+    )
     break_glass_minutes: int = Field(default=60, ge=5, le=24 * 60)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     default_locale: str = "en-US"

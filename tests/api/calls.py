@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -107,6 +108,12 @@ def totp_now(secret: str) -> str:
     return pyotp.TOTP(secret).now()
 
 
+def totp_previous(secret: str) -> str:
+    """Last step's code, still inside the drift window: enrolling with it leaves the current
+    code unspent for the sign-in that follows (each code is accepted once, RFC 6238 5.2)."""
+    return pyotp.TOTP(secret).at(time.time() - 30)
+
+
 def wrong_code(secret: str) -> str:
     """A well-formed code that no clock drift window accepts."""
     totp = pyotp.TOTP(secret)
@@ -119,7 +126,7 @@ def enrol(client: TestClient, token: str) -> tuple[str, str]:
     assert started.status_code == 200, started.text
     secret = started.json()["secret"]
     confirmed = client.post(
-        f"{API}/auth/mfa/enrol/confirm", headers=bearer(token), json={"code": totp_now(secret)}
+        f"{API}/auth/mfa/enrol/confirm", headers=bearer(token), json={"code": totp_previous(secret)}
     )
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["mfa_required"] is False

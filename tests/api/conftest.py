@@ -7,12 +7,7 @@ from fastapi.testclient import TestClient
 
 from mindway.services.runtime import Runtime
 from tests.api.calls import serve
-from tests.clinic import Clinic, build_clinic
-
-
-@pytest.fixture
-def clinic(rt: Runtime) -> Clinic:
-    return build_clinic(rt)
+from tests.clinic import Clinic
 
 
 @pytest.fixture

@@ -136,6 +136,7 @@ CASES = [
         ADMIN,
         account(password="a" * 16),
         mentions="password",
+        audited="account.create",
     ),
     Bad("over-long-password", "POST", "/accounts", ADMIN, account(password="x1" * 100)),
     Bad("unknown-role", "POST", "/accounts", ADMIN, account(role="superuser"), mentions="role"),
@@ -147,11 +148,18 @@ CASES = [
         ADMIN,
         account(username="has spaces"),
         mentions="username",
+        audited="account.create",
     ),
     Bad("over-long-display-name", "POST", "/accounts", ADMIN, account(display_name="n" * 201)),
-    Bad("unknown-locale", "POST", "/accounts", ADMIN, account(locale="xx-XX"), mentions="locale"),
-    Bad("patient-without-registration", "POST", "/accounts", ADMIN, account(role="patient")),
-    Bad("registration-for-staff", "POST", "/accounts", ADMIN, account(registration=REGISTRATION)),
+    # Refused by the service after the admin's role was checked: one failure event each.
+    *(
+        Bad(name, "POST", "/accounts", ADMIN, body, mentions=mentions, audited="account.create")
+        for name, body, mentions in (
+            ("unknown-locale", account(locale="xx-XX"), "locale"),
+            ("patient-without-registration", account(role="patient"), "registration"),
+            ("registration-for-staff", account(registration=REGISTRATION), "registration"),
+        )
+    ),
     Bad(
         "future-birth-date",
         "POST",

@@ -8,12 +8,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from mindway.security.policy import Role
-from mindway.services import accounts
 from mindway.services.runtime import Runtime
 from mindway.store.models import BreakGlass
 from mindway.store.types import utcnow
 from tests.api.calls import API, assert_problem, sign_in
-from tests.clinic import PASSWORD, Clinic
+from tests.clinic import Clinic, add_account
 from tests.services.audit_trail import AuditWatch
 
 REASON = "Patient in acute crisis in A&E; their team cannot be reached"
@@ -22,14 +21,7 @@ REASON = "Patient in acute crisis in A&E; their team cannot be reached"
 def test_break_glass_opens_reading_and_notes_until_it_expires(
     rt: Runtime, clinic: Clinic, client: TestClient
 ) -> None:
-    accounts.create_account(
-        rt,
-        clinic.admin,
-        username="admin.two",
-        display_name="Admin Two",
-        role=Role.ADMIN,
-        password=PASSWORD,
-    )
+    add_account(rt, clinic.admin, "admin.two", Role.ADMIN)
     clinician = sign_in(client, "clinician.a")
     record = f"{API}/patients/{clinic.patient_b.patient_id}"
     before = assert_problem(client.get(record, headers=clinician), 404)
@@ -80,14 +72,7 @@ def test_break_glass_opens_reading_and_notes_until_it_expires(
 def test_break_glass_is_personal_and_needs_a_reason(
     rt: Runtime, clinic: Clinic, client: TestClient
 ) -> None:
-    accounts.create_account(
-        rt,
-        clinic.admin,
-        username="clinician.c",
-        display_name="C",
-        role=Role.CLINICIAN,
-        password=PASSWORD,
-    )
+    add_account(rt, clinic.admin, "clinician.c", Role.CLINICIAN)
     record = f"{API}/patients/{clinic.patient_b.patient_id}"
     clinician_a = sign_in(client, "clinician.a")
     for body in ({"reason": "  urgent   "}, {}, {"reason": None}):

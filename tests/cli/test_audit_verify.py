@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
+from mindway.store.db import upgrade
 from tests.cli.harness import Store, error_line
 from tests.databases import empty_postgres
 
@@ -122,8 +123,10 @@ def test_unreadable_value_fails_in_one_line(audited: Store) -> None:
 
 
 def empty_postgres_at(url: str) -> None:
+    """Migrate (another test may not have yet) and empty the shared database."""
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
+        upgrade(engine)
         empty_postgres(engine)
     finally:
         engine.dispose()
@@ -133,7 +136,6 @@ def empty_postgres_at(url: str) -> None:
 def pg_store(pg_database: str, tmp_path: Path) -> Iterator[Store]:
     """The session's PostgreSQL database, emptied before and after (others share it)."""
     store = Store(tmp_path / "data", pg_database)
-    assert store.run("db", "upgrade").exit_code == 0
     empty_postgres_at(pg_database)
     try:
         yield store

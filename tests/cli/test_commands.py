@@ -6,14 +6,19 @@ from __future__ import annotations
 import json
 import stat
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import Result
 
+from mindway.security.policy import OPERATOR
+from mindway.services import accounts, privacy
 from mindway.services.demo import DEMO_LOGINS
+from mindway.services.runtime import Runtime
 from tests.cli.harness import Store, error_line
+from tests.conftest import fast_settings
 
 GOOD_PASSWORD = "a-long-passphrase"
 
@@ -44,7 +49,8 @@ def test_init_prompts_for_what_is_missing(store: Store) -> None:
     result = store.run("init", input=typed)
     assert result.exit_code == 0, result.output
     assert GOOD_PASSWORD not in result.stdout  # the password is not echoed
-    assert store.sql("SELECT display_name FROM account") == [("Ada Lovelace",)]
+    assert store.sql("SELECT username FROM account") == [("ada",)]
+    assert _admin_name(store) == "Ada Lovelace"
 
 
 def test_init_refuses_a_weak_password_and_creates_nothing(store: Store) -> None:
@@ -54,12 +60,31 @@ def test_init_refuses_a_weak_password_and_creates_nothing(store: Store) -> None:
     assert store.sql("SELECT count(*) FROM account") == [(0,)]
 
 
-def test_init_refuses_a_taken_username(store: Store) -> None:
+def test_init_creates_only_the_first_admin(store: Store) -> None:
+    """Later accounts are made by a signed-in admin, so the change is theirs, audited."""
     assert init(store).exit_code == 0
-    again = init(store)
+    again = store.run(
+        "init",
+        "--username",
+        "eve@clinic.example",
+        "--display-name",
+        "Eve",
+        "--password",
+        GOOD_PASSWORD,
+    )
     assert again.exit_code == 1
-    assert "taken" in error_line(again)
+    assert "an admin exists already" in error_line(again)
     assert store.sql("SELECT count(*) FROM account") == [(1,)]
+
+
+def _admin_name(store: Store) -> str:
+    """The admin's name as the app shows it (it is stored sealed, not in plain text)."""
+    rt = Runtime.open(fast_settings(store.data_dir))
+    try:
+        (admin,) = accounts.list_accounts(rt, OPERATOR)
+        return admin.display_name
+    finally:
+        rt.close()
 
 
 def _account_id(store: Store) -> str:
@@ -199,13 +224,6 @@ def test_keys_rotate_activates_a_new_master_key_and_old_data_still_opens(
 def test_a_server_opened_before_rotation_keeps_its_new_data_readable(demo_store: Store) -> None:
     """A running server wraps new data keys with the master key it loaded; rotation must not
     delete that key, or whatever it writes until it restarts becomes unreadable."""
-    from datetime import date
-
-    from mindway.security.policy import OPERATOR
-    from mindway.services import accounts, privacy
-    from mindway.services.runtime import Runtime
-    from tests.conftest import fast_settings
-
     settings = fast_settings(demo_store.data_dir)
     running = Runtime.open(settings)
     try:

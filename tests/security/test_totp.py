@@ -105,11 +105,6 @@ def test_provisioning_uri_names_the_issuer_and_account() -> None:
     assert svg.lstrip().startswith("<svg") and "</svg>" in svg
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: no record of the last accepted time step (needs an account column "
-    "and a check in services.auth.verify_mfa/confirm_enrolment)",
-)
 def test_a_used_code_is_not_accepted_again(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     """RFC 6238 5.2: the verifier MUST NOT accept the second attempt of an OTP after the
     first one was validated (one-time use)."""

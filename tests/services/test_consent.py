@@ -22,8 +22,7 @@ def _has(rt: Runtime, patient_id: uuid.UUID, purpose: str) -> bool:
 
 
 def test_decisions_are_versioned_rows_and_the_newest_counts(rt: Runtime, clinic: Clinic) -> None:
-    patient, pid = clinic.patient_a, clinic.patient_a.patient_id
-    assert pid is not None
+    patient, pid = clinic.patient_a, clinic.patient_a_id
     start = consent.current(rt, patient, pid)
     assert (
         {c.purpose for c in start} == set(consent_policies()) == {"care", "research", "ai_features"}
@@ -49,8 +48,7 @@ def test_decisions_are_versioned_rows_and_the_newest_counts(rt: Runtime, clinic:
 
 
 def test_the_care_team_records_consent_on_the_patients_behalf(rt: Runtime, clinic: Clinic) -> None:
-    pid = clinic.patient_a.patient_id
-    assert pid is not None
+    pid = clinic.patient_a_id
     consent.record(rt, clinic.clinician_a, pid, "ai_features", True)
     consent.record(rt, clinic.patient_a, pid, "ai_features", False)  # the patient withdraws
     history = consent.history(rt, clinic.clinician_a, pid)
@@ -66,8 +64,7 @@ def test_the_care_team_records_consent_on_the_patients_behalf(rt: Runtime, clini
 
 @pytest.mark.parametrize("purpose", ["marketing", "", "Research"])
 def test_unknown_purposes_change_nothing(rt: Runtime, clinic: Clinic, purpose: str) -> None:
-    pid = clinic.patient_a.patient_id
-    assert pid is not None
+    pid = clinic.patient_a_id
     counts = table_counts(rt)
     with pytest.raises(InvalidInput, match="purpose must be one of"):
         consent.record(rt, clinic.patient_a, pid, purpose, True)

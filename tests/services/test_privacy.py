@@ -30,8 +30,7 @@ REASON = "Covering the crisis line tonight for team A"
 
 def _history(rt: Runtime, clinic: Clinic) -> uuid.UUID:
     """Patient A gets a note, a research consent, a break-glass access and a few reads."""
-    pid = clinic.patient_a.patient_id
-    assert pid is not None
+    pid = clinic.patient_a_id
     patients.add_note(rt, clinic.clinician_a, pid, "session", NOTE)
     consent.record(rt, clinic.patient_a, pid, "research", True)
     break_glass.start(rt, clinic.clinician_b, pid, REASON)

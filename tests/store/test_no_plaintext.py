@@ -67,8 +67,7 @@ class Protected:
 
 def _fill(rt: Runtime) -> Protected:
     clinic = build_clinic(rt)
-    alice = clinic.patient_a.patient_id
-    assert alice is not None
+    alice = clinic.patient_a_id
     patients.add_note(rt, clinic.clinician_a, alice, "session", NOTE)
     patients.add_note(rt, clinic.clinician_a, alice, "review", NOTE_UNICODE)
     grant = break_glass.start(rt, clinic.clinician_b, alice, REASON)
@@ -81,8 +80,7 @@ def _fill(rt: Runtime) -> Protected:
 def _readable_through_the_services(rt: Runtime, data: Protected, clock: TotpClock) -> None:
     """The positive half: everything protected is really stored and reads back."""
     clinic = data.clinic
-    alice, bob = clinic.patient_a.patient_id, clinic.patient_b.patient_id
-    assert alice is not None and bob is not None
+    alice, bob = clinic.patient_a_id, clinic.patient_b_id
     record = patients.read_record(rt, clinic.clinician_a, alice)
     assert (record.given_name, record.family_name) == ("Alice", "Archer")
     assert record.birth_date is not None and record.birth_date.isoformat() == "1985-03-14"

@@ -9,9 +9,8 @@ from tests.clinic import build_clinic
 
 def test_clinic_builds_and_audit_chain_holds(rt: Runtime) -> None:
     clinic = build_clinic(rt)
-    assert clinic.patient_a.patient_id is not None
     note = patients.add_note(
-        rt, clinic.clinician_a, clinic.patient_a.patient_id, "session", "Discussed sleep."
+        rt, clinic.clinician_a, clinic.patient_a_id, "session", "Discussed sleep."
     )
     assert note.body == "Discussed sleep."
     result = audit_log.verify(rt)

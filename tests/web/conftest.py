@@ -5,13 +5,8 @@ from collections.abc import Iterator
 import pytest
 
 from mindway.services.runtime import Runtime
-from tests.clinic import Clinic, build_clinic
+from tests.clinic import Clinic
 from tests.web.visitor import Visitor, browser
-
-
-@pytest.fixture
-def clinic(rt: Runtime) -> Clinic:
-    return build_clinic(rt)
 
 
 @pytest.fixture

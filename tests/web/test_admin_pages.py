@@ -172,9 +172,8 @@ def test_bad_audit_filters_are_messages(visitor: Visitor) -> None:
 def test_alerts_show_break_glass_reason_and_can_be_acknowledged(
     rt: Runtime, clinic: Clinic, visitor: Visitor
 ) -> None:
-    assert clinic.patient_b.patient_id is not None
     reason = "Night call: patient at risk, own clinician away."
-    break_glass.start(rt, clinic.clinician_a, clinic.patient_b.patient_id, reason)
+    break_glass.start(rt, clinic.clinician_a, clinic.patient_b_id, reason)
     visitor.sign_in("admin")
     page = visitor.get("/admin/alerts").text
     alert = alerts.list_alerts(rt, clinic.admin)[0]

@@ -21,8 +21,7 @@ def test_caseload_lists_own_patients_only(clinic: Clinic, visitor: Visitor) -> N
 def test_patient_page_shows_record_consent_and_notes(
     rt: Runtime, clinic: Clinic, visitor: Visitor
 ) -> None:
-    pid = clinic.patient_a.patient_id
-    assert pid is not None
+    pid = clinic.patient_a_id
     patients.add_note(rt, clinic.clinician_a, pid, "intake", "First meeting.")
     visitor.sign_in("clinician.a")
     page = visitor.get(f"/clinician/patients/{pid}").text
@@ -44,8 +43,7 @@ def test_foreign_patient_is_not_found(clinic: Clinic, visitor: Visitor) -> None:
 
 
 def test_adding_a_note(rt: Runtime, clinic: Clinic, visitor: Visitor) -> None:
-    pid = clinic.patient_a.patient_id
-    assert pid is not None
+    pid = clinic.patient_a_id
     visitor.sign_in("clinician.a")
     reply = visitor.submit(
         f"/clinician/patients/{pid}/notes", {"kind": "phone", "body": "Called to check in."}
@@ -58,8 +56,7 @@ def test_adding_a_note(rt: Runtime, clinic: Clinic, visitor: Visitor) -> None:
 def test_bad_note_is_a_message_and_changes_nothing(
     rt: Runtime, clinic: Clinic, visitor: Visitor
 ) -> None:
-    pid = clinic.patient_a.patient_id
-    assert pid is not None
+    pid = clinic.patient_a_id
     visitor.sign_in("clinician.a")
     token = visitor.csrf()
     for data, message in (

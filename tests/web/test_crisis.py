@@ -12,47 +12,46 @@ from mindway.security.policy import Role
 from mindway.services import accounts
 from mindway.services.runtime import Runtime
 from mindway.web.crisis import negotiate
-from tests.clinic import PASSWORD, Clinic
+from tests.clinic import Clinic, add_account
 from tests.web.visitor import Visitor, browser
 
 
-def test_us_english_lists_988_by_call_and_text_and_911(visitor: Visitor) -> None:
-    reply = visitor.get("/crisis", headers={"accept-language": "en-US,en;q=0.9"})
+@pytest.mark.parametrize(
+    ("language", "shown", "not_shown"),
+    [
+        (
+            "en-US,en;q=0.9",
+            [
+                "988 Suicide &amp; Crisis Lifeline",
+                'href="tel:988"',
+                'href="sms:988"',
+                'href="tel:911"',
+            ],
+            ["Samaritans"],
+        ),
+        (
+            "en-GB",
+            ["Samaritans", 'href="tel:116123"', "116 123", 'href="tel:111"', 'href="tel:999"'],
+            ["988"],
+        ),
+        ("", ['href="tel:988"'], []),  # without a language the page is US English
+    ],
+    ids=["us-english-988-and-911", "british-english-samaritans-111-999", "no-language"],
+)
+def test_crisis_lines_follow_the_browser_language(
+    visitor: Visitor, language: str, shown: list[str], not_shown: list[str]
+) -> None:
+    reply = visitor.get("/crisis", headers={"accept-language": language})
     assert reply.status_code == 200  # no sign-in needed
-    page = reply.text
-    assert "988 Suicide &amp; Crisis Lifeline" in page
-    assert 'href="tel:988"' in page
-    assert 'href="sms:988"' in page
-    assert 'href="tel:911"' in page
-    assert "Samaritans" not in page
-
-
-def test_british_english_lists_samaritans_nhs_111_and_999(visitor: Visitor) -> None:
-    page = visitor.get("/crisis", headers={"accept-language": "en-GB"}).text
-    assert "Samaritans" in page
-    assert 'href="tel:116123"' in page
-    assert "116 123" in page
-    assert 'href="tel:111"' in page
-    assert 'href="tel:999"' in page
-    assert "988" not in page
-
-
-def test_without_a_language_the_page_is_us_english(visitor: Visitor) -> None:
-    page = visitor.get("/crisis", headers={"accept-language": ""}).text
-    assert 'href="tel:988"' in page
+    for text in shown:
+        assert text in reply.text
+    for text in not_shown:
+        assert text not in reply.text
 
 
 def test_signed_in_account_locale_wins_over_the_browser(rt: Runtime, clinic: Clinic) -> None:
-    accounts.create_account(
-        rt,
-        clinic.admin,
-        username="patient.uk",
-        display_name="Pat",
-        role=Role.PATIENT,
-        password=PASSWORD,
-        locale="en-GB",
-        registration=accounts.Registration("Pat", "Jones", date(1990, 1, 2)),
-    )
+    uk = accounts.Registration("Pat", "Jones", date(1990, 1, 2))
+    add_account(rt, clinic.admin, "patient.uk", Role.PATIENT, uk, locale="en-GB")
     with browser(rt) as v:
         v.sign_in("patient.uk")
         page = v.get("/crisis", headers={"accept-language": "en-US"}).text

@@ -18,8 +18,7 @@ Form = tuple[str, dict[str, str]]
 
 
 def _alert_form(rt: Runtime, c: Clinic) -> Form:
-    assert c.patient_b.patient_id is not None
-    break_glass.start(rt, c.clinician_a, c.patient_b.patient_id, "patient unreachable, at risk")
+    break_glass.start(rt, c.clinician_a, c.patient_b_id, "patient unreachable, at risk")
     alert = alerts.list_alerts(rt, c.admin)[0]
     return f"/admin/alerts/{alert.id}/acknowledge", {}
 

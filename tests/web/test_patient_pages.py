@@ -36,9 +36,8 @@ def test_crisis_link_is_on_the_sign_in_page_too(visitor: Visitor) -> None:
 def test_home_greets_and_shows_team_notes_and_choices(
     rt: Runtime, clinic: Clinic, visitor: Visitor
 ) -> None:
-    assert clinic.patient_a.patient_id is not None
     patients.add_note(
-        rt, clinic.clinician_a, clinic.patient_a.patient_id, "session", "We practised <breathing>."
+        rt, clinic.clinician_a, clinic.patient_a_id, "session", "We practised <breathing>."
     )
     visitor.sign_in("patient.a")
     page = visitor.get("/patient").text
@@ -53,8 +52,7 @@ def test_home_greets_and_shows_team_notes_and_choices(
 def test_consent_is_given_and_withdrawn_with_one_button(
     rt: Runtime, clinic: Clinic, visitor: Visitor
 ) -> None:
-    pid = clinic.patient_a.patient_id
-    assert pid is not None
+    pid = clinic.patient_a_id
 
     def research() -> bool:
         states = consent.current(rt, clinic.patient_a, pid)
@@ -89,8 +87,7 @@ def test_consent_by_htmx_returns_just_the_section(
 def test_bad_consent_input_is_a_message_and_changes_nothing(
     rt: Runtime, clinic: Clinic, visitor: Visitor
 ) -> None:
-    pid = clinic.patient_a.patient_id
-    assert pid is not None
+    pid = clinic.patient_a_id
     visitor.sign_in("patient.a")
     before = consent.history(rt, clinic.patient_a, pid)
     for data in ({"purpose": "marketing", "granted": "yes"}, {"purpose": "care", "granted": "?"}):
@@ -101,8 +98,7 @@ def test_bad_consent_input_is_a_message_and_changes_nothing(
 
 
 def test_patient_sees_only_their_own_notes(rt: Runtime, clinic: Clinic, visitor: Visitor) -> None:
-    assert clinic.patient_b.patient_id is not None
-    patients.add_note(rt, clinic.clinician_b, clinic.patient_b.patient_id, "session", "Bob's note")
+    patients.add_note(rt, clinic.clinician_b, clinic.patient_b_id, "session", "Bob's note")
     visitor.sign_in("patient.a")
     assert "Bob's note" not in visitor.get("/patient/notes").text
     assert "Bob&#39;s note" not in visitor.get("/patient/notes").text

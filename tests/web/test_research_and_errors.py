@@ -15,8 +15,7 @@ from tests.web.visitor import Visitor, browser
 def test_research_export_downloads_only_consenting_patients(
     rt: Runtime, clinic: Clinic, visitor: Visitor
 ) -> None:
-    assert clinic.patient_a.patient_id is not None
-    consent.record(rt, clinic.patient_a, clinic.patient_a.patient_id, "research", True)
+    consent.record(rt, clinic.patient_a, clinic.patient_a_id, "research", True)
     visitor.sign_in("researcher")
     assert "Download export (JSON)" in visitor.get("/research").text
     reply = visitor.submit("/research/export", {})

@@ -123,8 +123,8 @@ def serve(
     """Serve the web app and API (migrating the database first)."""
     import uvicorn
 
-    with runtime():
-        pass  # keys checked and schema upgraded before any worker starts
+    with runtime() as rt:
+        trusted_proxies = rt.settings.trusted_proxies  # keys checked, schema upgraded
     err.print(f"Mindway serving on http://{host}:{port}  (Ctrl+C stops it)")
     uvicorn.run(
         "mindway.api.app:create_app",
@@ -132,8 +132,10 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        # X-Forwarded-For is believed only from configured proxies: anyone else could pick
+        # the address that login throttling counts.
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies or "",
         log_level="info",
     )
 
@@ -264,3 +266,14 @@ def erase_patient(
     with runtime() as rt:
         privacy.erase_patient(rt, OPERATOR, pid)
     out.print(f"patient {pid} erased")
+
+
+def _register_parts() -> None:
+    """Each part's commands live in its own module of this package."""
+    from mindway.cli import clinical, evaluate
+
+    clinical.register(app)
+    evaluate.register(app)
+
+
+_register_parts()

@@ -126,6 +126,18 @@ def _rows(db: Session, batch: int = 1000) -> Iterator[AuditEvent]:
         last = rows[-1].seq
 
 
+def head_is_signed_by(db: Session, secret: bytes) -> bool:
+    """Whether the newest row's link was made with ``secret`` (a cheap start-up check)."""
+    try:
+        row = db.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    except (ValueError, TypeError, StatementError):
+        return False
+    if row is None:
+        return True
+    canonical = _canonical(row.seq, row.id, row.at, _record_of(row))
+    return crypto.same(_link(secret, row.prev_hash, canonical), row.hash)
+
+
 def verify(db: Session, secret: bytes) -> Verification:
     """Walk the chain from the start; name the first row that was altered, removed or inserted."""
     try:

@@ -127,6 +127,7 @@ def _generated(settings: Settings) -> Keyring:
     folder = keys_dir(settings)
     master_file, secret_file = folder / "master_keys", folder / "secret_key"
     try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # holds health data
         if not master_file.exists():
             _write_private(master_file, format_master_keys({_new_kid(): crypto.new_key()}))
         if not secret_file.exists():

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from mindway.errors import Conflict, InvalidInput, NotFound
 from mindway.security import passwords
-from mindway.security.policy import Actor, Permission, Role
+from mindway.security.policy import OPERATOR, Actor, Permission, Role
 from mindway.security.vault import Vault
 from mindway.services import access, auth
+from mindway.services.names import name_of, set_name
 from mindway.services.runtime import Runtime, UseCase
 from mindway.services.views import AccountPublic, CareTeamPublic
 from mindway.store.models import Account, CareTeam, CareTeamClinician, CareTeamPatient, Patient
@@ -36,8 +37,18 @@ class Registration:
     care_team_id: uuid.UUID | None = None
 
 
-def account_view(account: Account) -> AccountPublic:
-    return AccountPublic.model_validate(account, from_attributes=True)
+def account_view(vault: Vault, account: Account) -> AccountPublic:
+    return AccountPublic(
+        id=account.id,
+        username=account.username,
+        display_name=name_of(vault, account),
+        role=account.role,
+        disabled=account.disabled,
+        mfa_enabled=account.mfa_enabled,
+        locale=account.locale,
+        patient_id=account.patient_id,
+        created_at=account.created_at,
+    )
 
 
 def _check_new_account(username: str, role: str, password: str, locale: str) -> str:
@@ -93,16 +104,15 @@ def create_account(
     locale: str = "en-US",
     registration: Registration | None = None,
 ) -> AccountPublic:
-    username = _check_new_account(username, role, password, locale)
-    if not display_name.strip() or "\x00" in display_name:
-        raise InvalidInput("a display name is needed (printable text)")
-    if (role == Role.PATIENT) != (registration is not None):
-        raise InvalidInput("patient accounts, and only they, need registration details")
     with rt.use_case(actor, "account.create", "account") as uc:
         access.require_role(uc, Permission.ACCOUNTS_MANAGE)
-        return account_view(
-            _insert_account(uc, username, display_name, role, password, locale, registration)
-        )
+        username = _check_new_account(username, role, password, locale)
+        if not display_name.strip() or "\x00" in display_name:
+            raise InvalidInput("a display name is needed (printable text)")
+        if (role == Role.PATIENT) != (registration is not None):
+            raise InvalidInput("patient accounts, and only they, need registration details")
+        account = _insert_account(uc, username, display_name, role, password, locale, registration)
+        return account_view(uc.vault, account)
 
 
 def _insert_account(
@@ -120,12 +130,12 @@ def _insert_account(
     account = Account(
         id=uuid.uuid4(),
         username=username,
-        display_name=display_name.strip(),
         role=role,
         password_hash=passwords.hash_password(uc.settings, password),
         locale=locale,
         patient_id=patient.id if patient else None,
     )
+    set_name(uc.vault, account, display_name.strip())
     uc.db.add(account)
     try:
         uc.db.flush()
@@ -136,14 +146,14 @@ def _insert_account(
 
 
 def bootstrap_admin(rt: Runtime, username: str, display_name: str, password: str) -> AccountPublic:
-    """``mindway init``: the first admin, created by the operator at the command line."""
+    """``mindway init``: the first admin, created by the operator at the command line; later
+    accounts are created by an admin who signs in."""
     username = _check_new_account(username, Role.ADMIN, password, "en-US")
-    from mindway.security.policy import OPERATOR
-
     with rt.use_case(OPERATOR, "account.create", "account") as uc:
-        return account_view(
-            _insert_account(uc, username, display_name, Role.ADMIN, password, "en-US", None)
-        )
+        if uc.db.scalars(select(Account.id).where(Account.role == Role.ADMIN)).first():
+            raise Conflict("an admin exists already: sign in as an admin to add accounts")
+        account = _insert_account(uc, username, display_name, Role.ADMIN, password, "en-US", None)
+        return account_view(uc.vault, account)
 
 
 def list_accounts(rt: Runtime, actor: Actor, role: str | None = None) -> list[AccountPublic]:
@@ -152,7 +162,7 @@ def list_accounts(rt: Runtime, actor: Actor, role: str | None = None) -> list[Ac
         query = select(Account).order_by(Account.role, Account.username)
         if role:
             query = query.where(Account.role == role)
-        return [account_view(a) for a in uc.db.scalars(query)]
+        return [account_view(uc.vault, a) for a in uc.db.scalars(query)]
 
 
 def set_disabled(rt: Runtime, actor: Actor, account_id: uuid.UUID, disabled: bool) -> AccountPublic:
@@ -168,7 +178,7 @@ def set_disabled(rt: Runtime, actor: Actor, account_id: uuid.UUID, disabled: boo
         account.disabled = disabled
         if disabled:
             auth.revoke_all(uc.db, account.id)
-        return account_view(account)
+        return account_view(uc.vault, account)
 
 
 def reset_mfa(rt: Runtime, actor: Actor, account_id: uuid.UUID) -> AccountPublic:
@@ -180,8 +190,9 @@ def reset_mfa(rt: Runtime, actor: Actor, account_id: uuid.UUID) -> AccountPublic
             raise NotFound("account not found")
         account.mfa_enabled = False
         account.totp_secret_enc = None
+        account.totp_last_step = None
         auth.revoke_all(uc.db, account.id)
-        return account_view(account)
+        return account_view(uc.vault, account)
 
 
 def _team_view(db: Session, team: CareTeam) -> CareTeamPublic:

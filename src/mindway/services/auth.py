@@ -19,7 +19,8 @@ from mindway.errors import AuthenticationError, Conflict, InvalidInput, LockedOu
 from mindway.security import crypto, passwords, totp
 from mindway.security.audit import AuditRecord
 from mindway.security.policy import Actor, Role
-from mindway.security.vault import SYSTEM_OWNER
+from mindway.security.vault import SYSTEM_OWNER, Vault
+from mindway.services.names import name_of
 from mindway.services.runtime import Runtime
 from mindway.store.models import Account, AuthSession, LoginAttempt
 from mindway.store.types import utcnow
@@ -210,7 +211,7 @@ def authenticate(rt: Runtime, token: str) -> SessionInfo:
                 ),
                 mfa_passed=row.mfa_passed,
                 username=account.username,
-                display_name=account.display_name,
+                display_name=name_of(Vault(db, rt.keyring), account),
                 locale=account.locale,
                 mfa_enabled=account.mfa_enabled,
             )
@@ -247,8 +248,6 @@ def _pending(db: Session, token: str) -> tuple[AuthSession, Account]:
 
 
 def _totp_secret(rt: Runtime, db: Session, account: Account) -> str | None:
-    from mindway.security.vault import Vault
-
     if account.totp_secret_enc is None:
         return None
     return Vault(db, rt.keyring).open("account", "totp_secret", account.id, account.totp_secret_enc)
@@ -267,7 +266,7 @@ def verify_mfa(rt: Runtime, token: str, code: str, address: str) -> IssuedSessio
             failure = exc
         else:
             secret = _totp_secret(rt, db, account) if account.mfa_enabled else None
-            if secret is not None and totp.verify_code(secret, code):
+            if secret is not None and _accept_code(db, account, secret, code):
                 row.revoked_at = utcnow()
                 issued = _issue(rt, db, account, mfa_passed=True)
                 _audit(rt, db, "auth.mfa", "success", account)
@@ -285,6 +284,18 @@ def verify_mfa(rt: Runtime, token: str, code: str, address: str) -> IssuedSessio
     raise failure
 
 
+def _accept_code(db: Session, account: Account, secret: str, code: str) -> bool:
+    """Check a TOTP code and use it up: RFC 6238 5.2 forbids accepting one code twice, so the
+    accepted time step is recorded and no code of that step or an earlier one passes again.
+    The account row is locked so two concurrent sign-ins cannot both spend the same code."""
+    db.refresh(account, with_for_update=True)
+    step = totp.matching_step(secret, code, after_step=account.totp_last_step)
+    if step is None:
+        return False
+    account.totp_last_step = step
+    return True
+
+
 @dataclass(frozen=True)
 class Enrolment:
     secret: str
@@ -294,13 +305,12 @@ class Enrolment:
 
 def start_enrolment(rt: Runtime, token: str) -> Enrolment:
     """A new TOTP secret for the session's account, kept encrypted until it is confirmed."""
-    from mindway.security.vault import Vault
-
     with rt.transaction() as db:
         _row, account = _pending(db, token)
         if account.mfa_enabled:
             raise Conflict("multi-factor authentication is already on for this account")
         secret = totp.new_secret()
+        account.totp_last_step = None
         account.totp_secret_enc = Vault(db, rt.keyring).seal(
             SYSTEM_OWNER, "account", "totp_secret", account.id, secret
         )
@@ -318,7 +328,7 @@ def confirm_enrolment(rt: Runtime, token: str, code: str) -> IssuedSession:
         secret = _totp_secret(rt, db, account)
         if secret is None:
             raise InvalidInput("start enrolment first")
-        if totp.verify_code(secret, code):
+        if _accept_code(db, account, secret, code):
             account.mfa_enabled = True
             row.revoked_at = utcnow()
             issued = _issue(rt, db, account, mfa_passed=True)

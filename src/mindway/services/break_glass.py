@@ -35,6 +35,8 @@ def start(rt: Runtime, actor: Actor, patient_id: uuid.UUID, reason: str) -> Brea
         if patient is None or patient.erased_at is not None:
             uc.failure_reason = "no such patient"
             raise OutOfScope("patient not found")
+        if access.on_care_team(uc.db, actor.account_id, patient_id):
+            raise InvalidInput("this patient is on your care team: open their record directly")
         now = utcnow()
         grant = BreakGlass(
             id=uuid.uuid4(),

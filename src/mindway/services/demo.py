@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import random
 import secrets
-import unicodedata
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from mindway.security import passwords
 from mindway.security.policy import OPERATOR, Role
 from mindway.services.accounts import Registration, register_patient
 from mindway.services.demo_history import Contact, Course, Person
+from mindway.services.names import set_name
 from mindway.services.patients import validate_note
 from mindway.services.runtime import Runtime, UseCase
 from mindway.store.models import Account, CareTeam, CareTeamClinician, ClinicalNote, Consent
@@ -90,7 +90,6 @@ class Clinic:
     demo_clinician: uuid.UUID
     patient_hash: str  # the demo patient's password
     unusable_hash: str  # every other patient: a random secret nobody knows
-    usernames: set[str] = field(default_factory=set)
     counts: Counter[str] = field(default_factory=Counter)
 
 
@@ -271,19 +270,10 @@ def draw_people(rng: random.Random, count: int, today: date) -> list[Person]:
     return people
 
 
-def _slug(value: str) -> str:
-    plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
-    return "".join(c for c in plain if c.isalnum() or c == "-").strip("-") or "x"
-
-
-def _username(clinic: Clinic, person: Person) -> str:
-    base = f"{_slug(person.given_name)}.{_slug(person.family_name)}"
-    candidate, n = f"{base}@demo.mindway", 1
-    while candidate in clinic.usernames or candidate in {u for u, _ in DEMO_LOGINS.values()}:
-        n += 1
-        candidate = f"{base}{n}@demo.mindway"
-    clinic.usernames.add(candidate)
-    return candidate
+def _username(index: int) -> str:
+    """Patients' usernames say nothing about who they are: a username is stored in plain text
+    (it is how an account is found at sign-in), and being a patient here is health data."""
+    return f"patient-{index:04d}@demo.mindway"
 
 
 # --- staff ---------------------------------------------------------------------------------
@@ -305,17 +295,16 @@ def _add_staff(uc: UseCase, opened: datetime) -> Clinic:
             if member.login
             else unusable
         )
-        uc.db.add(
-            Account(
-                id=account_id,
-                username=member.username,
-                display_name=member.display_name,
-                role=member.role,
-                password_hash=password_hash,
-                locale=settings.default_locale,
-                created_at=opened,
-            )
+        account = Account(
+            id=account_id,
+            username=member.username,
+            role=member.role,
+            password_hash=password_hash,
+            locale=settings.default_locale,
+            created_at=opened,
         )
+        set_name(uc.vault, account, member.display_name)
+        uc.db.add(account)
         for team in member.teams:
             uc.db.add(CareTeamClinician(team_id=team_ids[team], account_id=account_id))
             clinicians[team].append(account_id)
@@ -348,14 +337,14 @@ def _add_patient(
     patient.created_at = course.start - timedelta(days=rng.randint(3, 14))
     account = Account(
         id=uuid.uuid4(),
-        username=DEMO_LOGINS["patient"][0] if demo else _username(clinic, person),
-        display_name=person.name,
+        username=DEMO_LOGINS["patient"][0] if demo else _username(index),
         role=Role.PATIENT,
         password_hash=clinic.patient_hash if demo else clinic.unusable_hash,
         locale=locale,
         patient_id=patient.id,
         created_at=patient.created_at,
     )
+    set_name(uc.vault, account, person.name)
     uc.db.add(account)
     for contact in course.contacts(rng):
         _add_note(uc, patient.id, clinician, contact)

@@ -12,6 +12,7 @@ from mindway.errors import InvalidInput
 from mindway.security.policy import Actor, Permission
 from mindway.security.vault import Vault
 from mindway.services import access
+from mindway.services.names import name_of
 from mindway.services.runtime import Runtime
 from mindway.services.views import NotePublic, PatientRecord, PatientSummary
 from mindway.store.models import (
@@ -103,7 +104,7 @@ def list_notes(rt: Runtime, actor: Actor, patient_id: uuid.UUID) -> list[NotePub
             .order_by(ClinicalNote.created_at.desc())
         ).all()
         authors = {
-            a.id: a.display_name
+            a.id: name_of(uc.vault, a)
             for a in uc.db.scalars(
                 select(Account).where(Account.id.in_({n.author_id for n in notes}))
             )
@@ -151,4 +152,4 @@ def add_note(rt: Runtime, actor: Actor, patient_id: uuid.UUID, kind: str, body: 
         uc.db.add(note)
         uc.db.flush()
         author = uc.db.get(Account, actor.account_id)
-        return _note_view(uc.vault, note, author.display_name if author else "")
+        return _note_view(uc.vault, note, name_of(uc.vault, author) if author else "")

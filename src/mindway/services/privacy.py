@@ -19,6 +19,7 @@ from mindway import __version__
 from mindway.security.policy import Actor, Permission
 from mindway.services import access, auth
 from mindway.services.consent import state as consent_state
+from mindway.services.names import name_of
 from mindway.services.patients import record_view
 from mindway.services.runtime import Runtime, UseCase
 from mindway.services.views import ConsentEntry, NotePublic
@@ -155,7 +156,7 @@ def export_patient(rt: Runtime, actor: Actor, patient_id: uuid.UUID) -> dict[str
             if account is None
             else {
                 "username": account.username,
-                "display_name": account.display_name,
+                "display_name": name_of(uc.vault, account),
                 "locale": account.locale,
                 "mfa_enabled": account.mfa_enabled,
                 "created_at": account.created_at.isoformat(),
@@ -177,7 +178,7 @@ def erase_patient(rt: Runtime, actor: Actor, patient_id: uuid.UUID) -> None:
         if account is not None:
             auth.revoke_all(uc.db, account.id)
             account.username = f"erased-{account.id.hex}"
-            account.display_name = "Erased patient"
+            account.display_name_enc = None
             account.password_hash = ERASED_PASSWORD_HASH
             account.totp_secret_enc = None
             account.mfa_enabled = False

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mindway.config import Settings
-from mindway.errors import Forbidden, MindwayError, NotFound
+from mindway.errors import ConfigurationError, Forbidden, MindwayError, NotFound
 from mindway.security import audit as audit_chain
 from mindway.security.keys import Keyring, load_keyring
 from mindway.security.policy import Actor
 from mindway.security.vault import Vault
 from mindway.store import db as store
+from mindway.store.models import DataKey
+
+log = logging.getLogger("mindway")
 
 
 class OutOfScope(NotFound):
@@ -37,7 +41,28 @@ class Runtime:
         engine = store.make_engine(settings.sqlalchemy_url)
         if migrate:
             store.upgrade(engine)
-        return cls(settings, keyring, engine, store.make_sessionmaker(engine))
+        runtime = cls(settings, keyring, engine, store.make_sessionmaker(engine))
+        if migrate:
+            runtime.check_keys()
+        return runtime
+
+    def check_keys(self) -> None:
+        """Refuse a keyring that cannot open this store (e.g. a lost keys folder replaced by new
+        keys): writing on would mix data under keys nobody can read back together."""
+        with self.transaction() as db:
+            used = set(db.scalars(select(DataKey.kek_id).where(DataKey.kek_id.is_not(None))))
+            if not audit_chain.head_is_signed_by(db, self.keyring.secret_key):
+                log.warning(
+                    "the newest audit row does not match the secret key: run "
+                    "'mindway audit verify' (wrong MINDWAY_SECRET_KEY, or tampering)"
+                )
+        missing = sorted(str(kid) for kid in used - set(self.keyring.master_keys))
+        if missing:
+            raise ConfigurationError(
+                f"this store's data keys are wrapped by master key(s) {', '.join(missing)}, which "
+                "are not in the keyring: restore the keys folder from backup or set "
+                "MINDWAY_MASTER_KEYS"
+            )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -36,7 +36,7 @@ class Account(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     username: Mapped[str] = mapped_column(String(120), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200))
+    display_name_enc: Mapped[str | None] = mapped_column(Text, default=None)
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(255))
     totp_secret_enc: Mapped[str | None] = mapped_column(Text, default=None)

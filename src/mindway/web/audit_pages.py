@@ -63,35 +63,26 @@ def audit_page(request: Request, rt: RuntimeDep, ws: SignedIn) -> Response:
     values = _values(request.query_params)
     people = accounts.list_accounts(rt, ws.actor)
     names = {str(a.id): a.username for a in people}
+    older, error = None, None
     try:
         flt = parse_filter(values, {a.username: str(a.id) for a in people})
         events = audit_log.browse(rt, ws.actor, flt)
     except InvalidInput as exc:
-        return render(
-            request,
-            "admin_audit.html",
-            422,
-            page_title="Audit log",
-            values=values,
-            outcomes=OUTCOMES,
-            events=[],
-            names=names,
-            older=None,
-            error=sentence(exc.detail),
-        )
-    older = None
+        events, error = [], sentence(exc.detail)
     if len(events) == PAGE_SIZE:
         kept = {k: v for k, v in values.items() if v and k != "before"}
         older = "/admin/audit?" + urlencode({**kept, "before": events[-1].seq})
     return render(
         request,
         "admin_audit.html",
+        422 if error is not None else 200,
         page_title="Audit log",
         values=values,
         outcomes=OUTCOMES,
         events=events,
         names=names,
         older=older,
+        error=error,
     )
 
 

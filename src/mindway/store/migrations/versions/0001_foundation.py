@@ -125,7 +125,7 @@ def upgrade() -> None:
         "account",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("username", sa.String(length=120), nullable=False),
-        sa.Column("display_name", sa.String(length=200), nullable=False),
+        sa.Column("display_name_enc", sa.Text(), nullable=True),
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("totp_secret_enc", sa.Text(), nullable=True),
