@@ -7,7 +7,7 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import foundation
+from bench import clinical, foundation
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -19,7 +19,7 @@ def main() -> int:
         "machine": platform.machine(),
         "processor": platform.processor() or "unknown",
     }
-    for name, run in (("foundation", foundation.run),):
+    for name, run in (("foundation", foundation.run), ("clinical", clinical.run)):
         figures = {"machine": machine, **run()}
         path = RESULTS / f"{name}.json"
         path.write_text(json.dumps(figures, indent=2) + "\n")

@@ -17,9 +17,8 @@ import pytest
 
 from mindway.config import Settings
 from mindway.services.runtime import Runtime
-from mindway.store import db as store
 from tests.clinic import Clinic, build_clinic
-from tests.databases import empty_postgres, new_database
+from tests.databases import new_database, open_empty
 
 PG_ADMIN_URL = os.environ.get(
     "MINDWAY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -64,14 +63,9 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
 
 
 @pytest.fixture
-def rt(settings: Settings, backend: str) -> Iterator[Runtime]:
+def rt(settings: Settings) -> Iterator[Runtime]:
     """An open runtime on a fresh, migrated, empty store of the parametrised backend."""
-    if backend == "postgresql":  # empty the shared database first: its keys were another test's
-        engine = store.make_engine(settings.sqlalchemy_url)
-        store.upgrade(engine)
-        empty_postgres(engine)
-        engine.dispose()
-    runtime = Runtime.open(settings)
+    runtime = open_empty(settings)
     try:
         yield runtime
     finally:

@@ -8,7 +8,10 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from mindway.config import Settings
 from mindway.security.audit import GENESIS_HASH
+from mindway.services.runtime import Runtime
+from mindway.store import db as store
 from mindway.store.models import Base
 
 
@@ -34,6 +37,19 @@ def new_database(admin_url: str, name: str) -> Iterator[str]:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     finally:
         admin.dispose()
+
+
+def open_empty(settings: Settings) -> Runtime:
+    """A runtime on an empty store. The shared PostgreSQL database is migrated and emptied
+    first: what an earlier test left there was sealed under that test's keys."""
+    if settings.database_url:
+        engine = store.make_engine(settings.sqlalchemy_url)
+        try:
+            store.upgrade(engine)
+            empty_postgres(engine)
+        finally:
+            engine.dispose()
+    return Runtime.open(settings)
 
 
 def empty_postgres(engine: Engine) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from mindway.services import alerts, break_glass
+from mindway.services import alerts, break_glass, clinical_alerts, measures
 from mindway.services.runtime import Runtime
 from tests.api.calls import API, assert_problem, random_id, sign_in
 from tests.clinic import PASSWORD, Clinic
@@ -106,6 +106,30 @@ RESOURCES = (
     Resource("break_glass_reason", "GET", "/break-glass/{grant}/reason", "break_glass.review"),
     Resource("research_export", "GET", "/research/export", "research.export"),
     Resource("me", "GET", "/me", None),
+    Resource("instruments", "GET", "/instruments", None),
+    Resource("instrument", "GET", "/instruments/{instrument}", None),
+    Resource(
+        "questionnaire_submit",
+        "POST",
+        "/patients/{patient}/questionnaires",
+        "questionnaire.submit",
+        {"instrument": "gad7", "answers": [1, 1, 1, 0, 0, 0, 0]},
+    ),
+    Resource("questionnaires", "GET", "/patients/{patient}/questionnaires", "questionnaire.list"),
+    Resource(
+        "patient_clinical_alerts",
+        "GET",
+        "/patients/{patient}/clinical-alerts",
+        "clinical_alert.list",
+    ),
+    Resource("triage", "POST", "/patients/{patient}/triage", "triage.propose", {}),
+    Resource("clinical_alerts", "GET", "/clinical-alerts", "clinical_alert.inbox"),
+    Resource(
+        "clinical_alert_ack",
+        "POST",
+        "/clinical-alerts/{clinical_alert}/acknowledge",
+        "clinical_alert.acknowledge",
+    ),
 )
 
 Expected = dict[str, int | tuple[int, int]]  # role -> status, or (own, foreign) statuses
@@ -142,6 +166,19 @@ EXPECTED: dict[str, Expected] = {
     "break_glass_reason": only(ADMIN, 200),
     "research_export": only(RESEARCHER, 200),
     "me": dict.fromkeys(ROLES, 200),
+    "instruments": dict.fromkeys(ROLES, 200),
+    "instrument": dict.fromkeys(ROLES, 200),
+    "questionnaire_submit": {
+        PATIENT: (201, 404),
+        CLINICIAN: (201, 404),
+        ADMIN: 403,
+        RESEARCHER: 403,
+    },
+    "questionnaires": CARE_RECORD,
+    "patient_clinical_alerts": CARE_RECORD,
+    "triage": {PATIENT: 403, CLINICIAN: (200, 404), ADMIN: 403, RESEARCHER: 403},
+    "clinical_alerts": only(CLINICIAN, 200),
+    "clinical_alert_ack": only(CLINICIAN, 200),
 }
 
 
@@ -159,7 +196,14 @@ def _expected_status(resource: Resource, role: str, scope: str) -> int:
 def _ids(rt: Runtime, clinic: Clinic, resource: Resource) -> dict[str, Any]:
     """Objects the path names; a break-glass grant (clinician B on patient A) and its alert
     are made only for the two resources that need them."""
-    ids: dict[str, Any] = {"account": clinic.clinician_b.account_id, "team": clinic.team_a}
+    ids: dict[str, Any] = {
+        "account": clinic.clinician_b.account_id,
+        "team": clinic.team_a,
+        "instrument": "phq9",
+    }
+    if "{clinical_alert}" in resource.path:
+        measures.submit(rt, clinic.patient_a, clinic.patient_a_id, "phq9", [0] * 8 + [1])
+        ids["clinical_alert"] = clinical_alerts.inbox(rt, clinic.clinician_a)[0].id
     if "{grant}" in resource.path or "{alert}" in resource.path:
         reason = "Covering for a colleague on leave"
         ids["grant"] = break_glass.start(rt, clinic.clinician_b, clinic.patient_a_id, reason).id
@@ -215,7 +259,7 @@ def test_access_matrix(rt: Runtime, clinic: Clinic, client: TestClient, resource
 
 def test_access_matrix_without_credentials(rt: Runtime, clinic: Clinic, client: TestClient) -> None:
     """The unauthenticated column: 401 everywhere, real objects or not, and nothing written."""
-    ids = {"account": clinic.clinician_b.account_id, "team": clinic.team_a}
+    ids = {"account": clinic.clinician_b.account_id, "team": clinic.team_a, "instrument": "phq9"}
     watch = AuditWatch(rt)
     answers = {
         (resource.name, scope): _call(
@@ -225,6 +269,7 @@ def test_access_matrix_without_credentials(rt: Runtime, clinic: Clinic, client: 
             patient=_patient(clinic, scope),
             grant=random_id(),
             alert=random_id(),
+            clinical_alert=random_id(),
             **ids,
         )
         for resource in RESOURCES

@@ -15,7 +15,7 @@ from mindway.services.runtime import Runtime
 from tests.api.calls import API, assert_problem, random_id, serve, sign_in
 from tests.clinic import PASSWORD, Clinic, build_clinic
 from tests.conftest import BACKENDS, fast_settings
-from tests.databases import empty_postgres
+from tests.databases import open_empty
 from tests.services.audit_trail import AuditWatch, table_counts
 
 CLINICIAN, ADMIN = "clinician.a", "admin"
@@ -272,9 +272,7 @@ def world(
     """Bad input changes nothing (each case checks that), so one clinic per backend serves
     every case; this module holds only such cases."""
     url = request.getfixturevalue("pg_database") if request.param == "postgresql" else None
-    runtime = Runtime.open(fast_settings(tmp_path_factory.mktemp("bad-input"), url))
-    if url:
-        empty_postgres(runtime.engine)
+    runtime = open_empty(fast_settings(tmp_path_factory.mktemp("bad-input"), url))
     try:
         clinic = build_clinic(runtime)
         with serve(runtime) as client:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,9 +18,11 @@ from mindway import __version__
 from mindway.api import problems
 from mindway.api.deps import RuntimeDep, current_session
 from mindway.api.middleware import BodyLimit, SecurityHeaders
-from mindway.api.routes import admin, auth, patients
+from mindway.api.routes import admin, auth, measures, patients
+from mindway.clinical.instruments import load_instruments
 from mindway.config import Settings, get_settings
 from mindway.content.loader import validate_all
+from mindway.services import clinical_alerts
 from mindway.services.runtime import Runtime
 from mindway.store.db import ping
 
@@ -34,8 +37,23 @@ def _api_router() -> APIRouter:
     guarded = APIRouter(dependencies=[Depends(current_session)])
     guarded.include_router(patients.router)
     guarded.include_router(admin.router)
+    guarded.include_router(measures.router)
     api.include_router(guarded)
     return api
+
+
+ESCALATION_INTERVAL_SECONDS = 60
+
+
+async def _escalate_periodically(rt: Runtime) -> None:
+    """Escalate care-team alerts nobody acknowledged in time, once a minute, for as long as
+    the server runs (with several workers each checks; escalation is idempotent)."""
+    while True:
+        await asyncio.sleep(ESCALATION_INTERVAL_SECONDS)
+        try:
+            await run_in_threadpool(clinical_alerts.escalate_overdue, rt)
+        except Exception:  # keep watching: a database blip must not stop escalation for good
+            log.exception("escalating overdue alerts failed; trying again in a minute")
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -45,14 +63,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         validate_all()
+        load_instruments()  # a malformed instrument file stops start-up, not a patient
         if runtime is not None:
             app.state.runtime = runtime
             yield
             return
         app.state.runtime = await run_in_threadpool(Runtime.open, settings)
+        watcher = asyncio.create_task(_escalate_periodically(app.state.runtime))
         try:
             yield
         finally:
+            watcher.cancel()
             app.state.runtime.close()
 
     app = FastAPI(

@@ -102,3 +102,8 @@ class CareTeamCreate(Body):
 
 class BreakGlassReason(BaseModel):
     reason: str
+
+
+class QuestionnaireSubmit(Body):
+    instrument: str = Field(max_length=20, pattern=r"^[a-z0-9]+$")
+    answers: list[int | None] = Field(min_length=1, max_length=60)

@@ -35,12 +35,14 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys.", no_args_is_help=True)
 export_app = typer.Typer(help="Export data (GDPR access and portability).", no_args_is_help=True)
+alerts_app = typer.Typer(help="Care-team alerts.", no_args_is_help=True)
 erase_app = typer.Typer(help="Erase data (GDPR erasure).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(export_app, name="export")
 app.add_typer(erase_app, name="erase")
+app.add_typer(alerts_app, name="alerts")
 
 err = Console(stderr=True)
 out = Console()
@@ -266,6 +268,17 @@ def erase_patient(
     with runtime() as rt:
         privacy.erase_patient(rt, OPERATOR, pid)
     out.print(f"patient {pid} erased")
+
+
+@alerts_app.command("escalate")
+def alerts_escalate() -> None:
+    """Escalate care-team alerts past their due time (the server does this every minute;
+    run it from cron when no server is up)."""
+    from mindway.services import clinical_alerts
+
+    with runtime() as rt:
+        count = clinical_alerts.escalate_overdue(rt)
+    out.print(f"{count} overdue alerts escalated")
 
 
 def _register_parts() -> None:

@@ -34,6 +34,8 @@ class Permission(StrEnum):
     ALERTS_READ = "alerts.read"
     KEYS_MANAGE = "keys.manage"
     RESEARCH_EXPORT = "research.export"
+    QUESTIONNAIRE_SUBMIT = "questionnaire.submit"
+    CLINICAL_ALERTS = "clinical_alerts.read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -43,10 +45,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONSENT_READ,
             Permission.CONSENT_WRITE,
             Permission.PATIENT_EXPORT,
+            Permission.QUESTIONNAIRE_SUBMIT,
         }
     ),
     Role.CLINICIAN: frozenset(
         {
+            Permission.QUESTIONNAIRE_SUBMIT,
+            Permission.CLINICAL_ALERTS,
             Permission.RECORD_READ,
             Permission.RECORD_WRITE,
             Permission.CONSENT_READ,
@@ -73,6 +78,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 # Permissions that concern one patient and so need an object-level check as well.
 PATIENT_SCOPED = frozenset(
     {
+        Permission.QUESTIONNAIRE_SUBMIT,
         Permission.RECORD_READ,
         Permission.RECORD_WRITE,
         Permission.CONSENT_READ,
@@ -88,6 +94,7 @@ BREAK_GLASS_OPENS = frozenset({Permission.RECORD_READ, Permission.RECORD_WRITE})
 # What a patient may do to their own record.
 SELF_SERVICE = frozenset(
     {
+        Permission.QUESTIONNAIRE_SUBMIT,
         Permission.RECORD_READ,
         Permission.CONSENT_READ,
         Permission.CONSENT_WRITE,

@@ -18,7 +18,9 @@ from sqlalchemy import delete, select
 from mindway import __version__
 from mindway.security.policy import Actor, Permission
 from mindway.services import access, auth
+from mindway.services.clinical_alerts import alert_view
 from mindway.services.consent import state as consent_state
+from mindway.services.measures import result_view
 from mindway.services.names import name_of
 from mindway.services.patients import record_view
 from mindway.services.runtime import Runtime, UseCase
@@ -28,9 +30,11 @@ from mindway.store.models import (
     AuditEvent,
     BreakGlass,
     CareTeamPatient,
+    ClinicalAlert,
     ClinicalNote,
     Consent,
     Patient,
+    QuestionnaireResponse,
 )
 from mindway.store.types import utcnow
 
@@ -135,6 +139,30 @@ register(PatientData("notes", _export_notes, _erase_rows(ClinicalNote)))
 register(PatientData("consents", _export_consents, _erase_rows(Consent)))
 register(PatientData("emergency_access", _export_emergency_access, _erase_rows(BreakGlass)))
 register(PatientData("access_log", _export_access_log, _keep))
+
+
+def _export_questionnaires(uc: UseCase, patient: Patient) -> list[dict[str, Any]]:
+    rows = uc.db.scalars(
+        select(QuestionnaireResponse)
+        .where(QuestionnaireResponse.patient_id == patient.id)
+        .order_by(QuestionnaireResponse.completed_at)
+    )
+    return [result_view(uc.vault, r).model_dump(mode="json") for r in rows]
+
+
+def _export_clinical_alerts(uc: UseCase, patient: Patient) -> list[dict[str, Any]]:
+    rows = uc.db.scalars(
+        select(ClinicalAlert)
+        .where(ClinicalAlert.patient_id == patient.id)
+        .order_by(ClinicalAlert.created_at)
+    )
+    return [
+        alert_view(uc, a, patient).model_dump(mode="json", exclude={"patient_name"}) for a in rows
+    ]
+
+
+register(PatientData("questionnaires", _export_questionnaires, _erase_rows(QuestionnaireResponse)))
+register(PatientData("clinical_alerts", _export_clinical_alerts, _erase_rows(ClinicalAlert)))
 
 
 def _account_of(uc: UseCase, patient_id: uuid.UUID) -> Account | None:

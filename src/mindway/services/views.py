@@ -104,3 +104,42 @@ class AlertPublic(View):
     subject_type: str | None
     subject_id: str | None
     acknowledged_at: datetime | None
+
+
+class QuestionnaireResultPublic(View):
+    """A scored questionnaire as stored: the ``mindway score --json`` fields and more."""
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    instrument: str
+    completed_at: datetime
+    total: int | None
+    severity: str | None
+    valid: bool
+    flags: list[str]
+    risk: str | None
+    answers: list[int | None]
+    prorated: bool
+
+
+class ClinicalAlertPublic(View):
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    patient_name: str
+    kind: str
+    level: str
+    created_at: datetime
+    due_at: datetime
+    detail: str
+    acknowledged_at: datetime | None
+    escalated_at: datetime | None
+    overdue: bool
+
+
+class SubmissionPublic(View):
+    """What a person sees after submitting: the result, the alerts raised, and whether the
+    crisis resources must be shown now (safety rule: crisis first)."""
+
+    result: QuestionnaireResultPublic
+    alerts_raised: list[str]
+    show_crisis_resources: bool

@@ -223,3 +223,59 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- measurement-based care ------------------------------------------------------------------
+
+
+class QuestionnaireResponse(Base):
+    """One completed questionnaire; the answers and the score are health data, so sealed."""
+
+    __tablename__ = "questionnaire_response"
+    __table_args__ = (Index("ix_questionnaire_response_patient_at", "patient_id", "completed_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    instrument: Mapped[str] = mapped_column(String(20))
+    completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    entered_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id"))
+    answers_enc: Mapped[str] = mapped_column(Text)
+    result_enc: Mapped[str] = mapped_column(Text)
+
+
+class QuestionnaireSchedule(Base):
+    """A clinician's plan: this patient completes this instrument every N days."""
+
+    __tablename__ = "questionnaire_schedule"
+    __table_args__ = (UniqueConstraint("patient_id", "instrument"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"), index=True)
+    instrument: Mapped[str] = mapped_column(String(20))
+    every_days: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ClinicalAlert(Base):
+    """A signal for the patient's care team (risk, deterioration, not on track, disengagement),
+    with a due time, acknowledgement and escalation. The detail is sealed; the kind and level
+    drive the inbox and say no more than that the patient needs a look."""
+
+    __tablename__ = "clinical_alert"
+    __table_args__ = (Index("ix_clinical_alert_open", "patient_id", "acknowledged_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    level: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime]
+    detail_enc: Mapped[str] = mapped_column(Text)
+    source_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    acknowledged_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("account.id"), default=None
+    )
+    escalated_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,0 +1,1 @@
+"""Interoperability: FHIR R4 resources (through ``fhir.resources.R4B``)."""
