@@ -65,6 +65,7 @@ RESOURCES = (
     ),
     Resource("consent_history", "GET", "/patients/{patient}/consents/history", "consent.history"),
     Resource("export", "GET", "/patients/{patient}/export", "patient.export"),
+    Resource("export_fhir", "GET", "/patients/{patient}/fhir", "patient.export_fhir"),
     Resource("erase", "DELETE", "/patients/{patient}", "patient.erase"),
     Resource(
         "break_glass",
@@ -130,6 +131,18 @@ RESOURCES = (
         "/clinical-alerts/{clinical_alert}/acknowledge",
         "clinical_alert.acknowledge",
     ),
+    Resource("progress", "GET", "/patients/{patient}/progress", "progress.read"),
+    Resource("schedules", "GET", "/patients/{patient}/schedules", "schedule.list"),
+    Resource(
+        "schedule_set",
+        "PUT",
+        "/patients/{patient}/schedules/{instrument}",
+        "schedule.set",
+        {"every_days": 14},
+    ),
+    Resource(
+        "schedule_stop", "DELETE", "/patients/{patient}/schedules/{instrument}", "schedule.stop"
+    ),
 )
 
 Expected = dict[str, int | tuple[int, int]]  # role -> status, or (own, foreign) statuses
@@ -148,6 +161,7 @@ EXPECTED: dict[str, Expected] = {
     "consent_write": CARE_RECORD,
     "consent_history": CARE_RECORD,
     "export": {PATIENT: (200, 404), CLINICIAN: 403, ADMIN: (200, 200), RESEARCHER: 403},
+    "export_fhir": {PATIENT: (200, 404), CLINICIAN: 403, ADMIN: (200, 200), RESEARCHER: 403},
     "erase": {PATIENT: 403, CLINICIAN: 403, ADMIN: (204, 204), RESEARCHER: 403},
     # Break-glass is for patients outside one's teams: on an own patient it is refused (422).
     "break_glass": {PATIENT: 403, CLINICIAN: (422, 201), ADMIN: 403, RESEARCHER: 403},
@@ -179,6 +193,10 @@ EXPECTED: dict[str, Expected] = {
     "triage": {PATIENT: 403, CLINICIAN: (200, 404), ADMIN: 403, RESEARCHER: 403},
     "clinical_alerts": only(CLINICIAN, 200),
     "clinical_alert_ack": only(CLINICIAN, 200),
+    "progress": CARE_RECORD,
+    "schedules": CARE_RECORD,
+    "schedule_set": {PATIENT: 403, CLINICIAN: (200, 404), ADMIN: 403, RESEARCHER: 403},
+    "schedule_stop": {PATIENT: 403, CLINICIAN: (204, 404), ADMIN: 403, RESEARCHER: 403},
 }
 
 

@@ -9,16 +9,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from mindway.services.demo import DEMO_LOGINS
+from tests.e2e.steps import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page: Page, role: str) -> None:
-    username, password = DEMO_LOGINS[role]
-    page.goto("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_clinician_sees_caseload_and_opens_a_patient(page: Page, screenshots: Path | None) -> None:

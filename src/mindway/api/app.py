@@ -18,7 +18,7 @@ from mindway import __version__
 from mindway.api import problems
 from mindway.api.deps import RuntimeDep, current_session
 from mindway.api.middleware import BodyLimit, SecurityHeaders
-from mindway.api.routes import admin, auth, measures, patients
+from mindway.api.routes import admin, auth, measures, patients, progress
 from mindway.clinical.instruments import load_instruments
 from mindway.config import Settings, get_settings
 from mindway.content.loader import validate_all
@@ -38,6 +38,7 @@ def _api_router() -> APIRouter:
     guarded.include_router(patients.router)
     guarded.include_router(admin.router)
     guarded.include_router(measures.router)
+    guarded.include_router(progress.router)
     api.include_router(guarded)
     return api
 

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from mindway.config import Settings, get_settings
 from mindway.errors import MindwayError
 from mindway.security.crypto import DecryptionError
+from mindway.security.policy import Actor
 from mindway.services.runtime import Runtime
 
 app = typer.Typer(
@@ -37,11 +38,13 @@ keys_app = typer.Typer(help="Encryption keys.", no_args_is_help=True)
 export_app = typer.Typer(help="Export data (GDPR access and portability).", no_args_is_help=True)
 alerts_app = typer.Typer(help="Care-team alerts.", no_args_is_help=True)
 erase_app = typer.Typer(help="Erase data (GDPR erasure).", no_args_is_help=True)
+import_app = typer.Typer(help="Import data from other systems (FHIR R4).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(export_app, name="export")
 app.add_typer(erase_app, name="erase")
+app.add_typer(import_app, name="import")
 app.add_typer(alerts_app, name="alerts")
 
 err = Console(stderr=True)
@@ -232,25 +235,76 @@ def keys_retire() -> None:
         err.print("remove the retired keys from MINDWAY_MASTER_KEYS")
 
 
-@export_app.command("patient")
-def export_patient(
-    patient_id: Annotated[str, typer.Argument(help="The patient's id (UUID).")],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
-    ] = None,
+PatientIdArgument = Annotated[str, typer.Argument(help="The patient's id (UUID).")]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+]
+
+
+def export_document(
+    patient_id: str,
+    output: Path | None,
+    export: Callable[[Runtime, Actor, uuid.UUID], dict[str, Any]],
 ) -> None:
-    """Everything held about one patient as one JSON document."""
+    """Run one patient export as the operator; print it, or write a file only its owner can
+    read (exports hold health data)."""
     from mindway.security.policy import OPERATOR
-    from mindway.services import privacy
 
     pid = parse_uuid(patient_id, "patient id")
     with runtime() as rt:
-        document = privacy.export_patient(rt, OPERATOR, pid)
+        document = export(rt, OPERATOR, pid)
     if output is None:
         print_json(document)
     else:
         write_private(output, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         err.print(f"written to {output}")
+
+
+@export_app.command("patient")
+def export_patient(patient_id: PatientIdArgument, output: OutputOption = None) -> None:
+    """Everything held about one patient as one JSON document."""
+    from mindway.services import privacy
+
+    export_document(patient_id, output, privacy.export_patient)
+
+
+@export_app.command("fhir")
+def export_fhir(patient_id: PatientIdArgument, output: OutputOption = None) -> None:
+    """One patient's questionnaires, scores and open risk flags as a FHIR R4 Bundle."""
+    from mindway.services import fhir_exchange
+
+    export_document(patient_id, output, fhir_exchange.export_fhir)
+
+
+@import_app.command("fhir")
+def import_fhir(
+    file: Annotated[Path, typer.Argument(help="A FHIR R4 Bundle as JSON ('-' for stdin).")],
+    clinician: Annotated[
+        str,
+        typer.Option(
+            "--clinician",
+            help="Username of the clinician on the patient's care team in whose name the "
+            "results are entered.",
+        ),
+    ],
+    patient_id: Annotated[
+        str | None, typer.Option("--patient", help="Refuse the Bundle unless it is this patient.")
+    ] = None,
+) -> None:
+    """Store a Bundle's questionnaire results for the existing patient it names, re-scored
+    and risk-checked; results already held are skipped. Run by the local operator (audited
+    as such) in the name of a clinician who may write to the record."""
+    from mindway.security.policy import OPERATOR
+    from mindway.services import fhir_exchange
+
+    pid = None if patient_id is None else parse_uuid(patient_id, "patient id")
+    try:
+        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from exc
+    with runtime() as rt:
+        summary = fhir_exchange.import_fhir(rt, OPERATOR, text, patient_id=pid, clinician=clinician)
+    print_json(summary.model_dump(mode="json"))
 
 
 @erase_app.command("patient")

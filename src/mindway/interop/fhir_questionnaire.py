@@ -21,6 +21,7 @@ from mindway.clinical.scoring import ScoreResult
 
 __all__ = [
     "MINDWAY_FHIR_BASE",
+    "answer_option",
     "questionnaire",
     "questionnaire_response",
     "questionnaire_url",
@@ -57,6 +58,17 @@ def _coding(instrument: Instrument, item: Item, option: AnswerOption) -> Resourc
         "display": option.label,
     }
     return coding
+
+
+def answer_option(instrument: Instrument, item: Item, coding: Resource) -> AnswerOption | None:
+    """The option a Coding stands for (the inverse of :func:`_coding`), None if it is none of
+    the item's options; matched on system and code, never on the display text."""
+    key = (coding.get("system"), coding.get("code"))
+    for option in instrument.options(item):
+        expected = _coding(instrument, item, option)
+        if key == (expected["system"], expected["code"]):
+            return option
+    return None
 
 
 def _question(instrument: Instrument, item: Item) -> Resource:

@@ -26,6 +26,7 @@ from mindway.content.loader import consent_policies
 from mindway.errors import Conflict, InvalidInput
 from mindway.security import passwords
 from mindway.security.policy import OPERATOR, Role
+from mindway.services import demo_measures
 from mindway.services.accounts import Registration, register_patient
 from mindway.services.demo_history import Contact, Course, Person
 from mindway.services.names import set_name
@@ -56,6 +57,7 @@ TEAMS = ("Adult Mood and Anxiety Team", "Primary Care Liaison Team", "Young Adul
 OPTIONAL_CONSENTS = {"research": 0.45, "ai_features": 0.55}  # share of patients who agree
 WITHDRAWAL_RATE = 0.2  # of those who agreed, share who later change their mind
 DISCHARGE_RATE = 0.3
+RISK_ALERTS = 2  # patients outside the demo clinician's team with an open risk alert
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,8 @@ def seed(rt: Runtime, *, patients: int, seed: int) -> None:
             progress.advance(task)
         uc.reason = (
             f"{patients} patients, {len(clinic.team_ids)} care teams, "
-            f"{clinic.counts['notes']} notes, {clinic.counts['consents']} consent records"
+            f"{clinic.counts['notes']} notes, {clinic.counts['consents']} consent records, "
+            f"{clinic.counts['questionnaires']} questionnaires"
         )
     log.info("demo.seed done: %s", uc.reason)
 
@@ -346,14 +349,45 @@ def _add_patient(
     )
     set_name(uc.vault, account, person.name)
     uc.db.add(account)
-    for contact in course.contacts(rng):
+    contacts = course.contacts(rng)
+    for contact in contacts:
         _add_note(uc, patient.id, clinician, contact)
         clinic.counts["notes"] += 1
     for at, purpose, granted, by_patient in _consents(rng, course, now, everything=demo):
         recorder = account.id if by_patient else clinician
         _add_consent(uc, patient.id, purpose, granted, at, recorder)
         clinic.counts["consents"] += 1
+    ends = course.until if course.planned_sessions is None else contacts[-1].at
+    _add_questionnaires(uc, clinic, (patient.id, account.id, clinician), course, ends, rng, now)
     uc.db.flush()
+
+
+def _add_questionnaires(
+    uc: UseCase,
+    clinic: Clinic,
+    who: tuple[uuid.UUID, uuid.UUID, uuid.UUID],
+    course: Course,
+    ends: datetime,
+    rng: random.Random,
+    now: datetime,
+) -> None:
+    """PHQ-9 and GAD-7 every two weeks, and schedules while care goes on. Nobody on the
+    demo clinician's team answers item 9 above 0; a couple of patients elsewhere do."""
+    patient_id, account_id, clinician = who
+    plan = demo_measures.plan_measures(rng, course, ends)
+    ongoing = course.planned_sessions is None
+    risky = (
+        ongoing
+        and clinician not in clinic.clinicians[0]
+        and (course.elevated_risk or plan.kind != "improving")
+        and clinic.counts["risk_alerts"] < RISK_ALERTS
+    )
+    risk_now = now - timedelta(hours=rng.randint(1, 3)) if risky else None
+    stored = demo_measures.add_measures(uc, patient_id, plan, account_id, risk_now=risk_now)
+    clinic.counts["questionnaires"] += stored
+    clinic.counts["risk_alerts"] += risky
+    if ongoing:
+        demo_measures.add_schedules(uc, patient_id, course.start, clinician)
 
 
 def _add_note(uc: UseCase, patient_id: uuid.UUID, author: uuid.UUID, contact: Contact) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from mindway.clinical.instruments import get_instrument
 from mindway.clinical.scoring import Answer, ScoreResult, score
 from mindway.security.policy import Actor, Permission
 from mindway.security.vault import Vault
-from mindway.services import access
+from mindway.services import access, progress
 from mindway.services.runtime import Runtime, UseCase
 from mindway.services.views import QuestionnaireResultPublic, SubmissionPublic
 from mindway.store.models import ClinicalAlert, QuestionnaireResponse
@@ -57,6 +57,29 @@ def stored_result(vault: Vault, row: QuestionnaireResponse) -> ScoreResult:
     )
 
 
+def sealed_response(
+    vault: Vault,
+    patient_id: uuid.UUID,
+    result: ScoreResult,
+    entered_by: uuid.UUID,
+    completed_at: datetime,
+) -> QuestionnaireResponse:
+    """A response row with its answers and score sealed under the patient's key."""
+    row = QuestionnaireResponse(
+        id=uuid.uuid4(),
+        patient_id=patient_id,
+        instrument=result.instrument,
+        completed_at=completed_at,
+        entered_by=entered_by,
+        answers_enc="",
+        result_enc="",
+    )
+    owner = str(patient_id)
+    row.answers_enc = vault.seal(owner, TABLE, "answers", row.id, json.dumps(list(result.answers)))
+    row.result_enc = vault.seal(owner, TABLE, "result", row.id, _result_json(result))
+    return row
+
+
 def result_view(vault: Vault, row: QuestionnaireResponse) -> QuestionnaireResultPublic:
     result = stored_result(vault, row)
     return QuestionnaireResultPublic(
@@ -74,16 +97,17 @@ def result_view(vault: Vault, row: QuestionnaireResponse) -> QuestionnaireResult
     )
 
 
-def latest(uc: UseCase, patient_id: uuid.UUID, instrument: str) -> QuestionnaireResponse | None:
-    return uc.db.scalars(
-        select(QuestionnaireResponse)
-        .where(
-            QuestionnaireResponse.patient_id == patient_id,
-            QuestionnaireResponse.instrument == instrument,
-        )
-        .order_by(QuestionnaireResponse.completed_at.desc())
-        .limit(1)
-    ).first()
+def latest(
+    uc: UseCase, patient_id: uuid.UUID, instrument: str, *, before: datetime | None = None
+) -> QuestionnaireResponse | None:
+    """The newest result of ``instrument`` (completed before ``before``, when given)."""
+    query = select(QuestionnaireResponse).where(
+        QuestionnaireResponse.patient_id == patient_id,
+        QuestionnaireResponse.instrument == instrument,
+    )
+    if before is not None:
+        query = query.where(QuestionnaireResponse.completed_at < before)
+    return uc.db.scalars(query.order_by(QuestionnaireResponse.completed_at.desc()).limit(1)).first()
 
 
 def raise_alert(
@@ -107,36 +131,39 @@ def raise_alert(
     return alert
 
 
+def record_result(
+    uc: UseCase,
+    patient_id: uuid.UUID,
+    result: ScoreResult,
+    *,
+    completed_at: datetime,
+    entered_by: uuid.UUID,
+) -> tuple[QuestionnaireResponse, list[AlertSpec]]:
+    """Store a scored result sealed and raise the alerts it calls for, judged against the
+    previous result of the same instrument; the caller has checked access."""
+    previous_row = latest(uc, patient_id, result.instrument, before=completed_at)
+    previous = stored_result(uc.vault, previous_row) if previous_row else None
+    row = sealed_response(uc.vault, patient_id, result, entered_by, completed_at)
+    uc.db.add(row)
+    specs = alerts_for(result, previous)
+    for spec in specs:
+        raise_alert(uc, patient_id, spec, row.id)
+    uc.db.flush()
+    return row, specs
+
+
 def submit(
     rt: Runtime, actor: Actor, patient_id: uuid.UUID, instrument: str, answers: Sequence[Answer]
 ) -> SubmissionPublic:
     """Score, store sealed, and raise the alerts the result calls for, all or nothing."""
     with rt.use_case(actor, "questionnaire.submit", "patient", patient_id) as uc:
         access.require_patient(uc, Permission.QUESTIONNAIRE_SUBMIT, patient_id)
-        definition = get_instrument(instrument)
-        result = score(definition, answers)
-        previous_row = latest(uc, patient_id, definition.id)
-        previous = stored_result(uc.vault, previous_row) if previous_row else None
+        result = score(get_instrument(instrument), answers)
         assert actor.account_id is not None
-        row = QuestionnaireResponse(
-            id=uuid.uuid4(),
-            patient_id=patient_id,
-            instrument=definition.id,
-            completed_at=utcnow(),
-            entered_by=actor.account_id,
-            answers_enc="",
-            result_enc="",
+        row, specs = record_result(
+            uc, patient_id, result, completed_at=utcnow(), entered_by=actor.account_id
         )
-        owner = str(patient_id)
-        row.answers_enc = uc.vault.seal(
-            owner, TABLE, "answers", row.id, json.dumps(list(result.answers))
-        )
-        row.result_enc = uc.vault.seal(owner, TABLE, "result", row.id, _result_json(result))
-        uc.db.add(row)
-        specs = alerts_for(result, previous)
-        for spec in specs:
-            raise_alert(uc, patient_id, spec, row.id)
-        uc.db.flush()
+        specs += progress.raise_not_on_track(uc, row, result)
         uc.reason = f"{len(specs)} alerts raised" if specs else None
         return SubmissionPublic(
             result=result_view(uc.vault, row),

@@ -1,4 +1,5 @@
-"""Clinician pages: the caseload, one patient's record and notes, and emergency access.
+"""Clinician pages: the caseload (riskiest first), one patient's alerts, scores, record and
+notes, and emergency access.
 
 Which patients a clinician may open is decided by the policy inside the services; a patient
 outside their care teams answers 404 here exactly as in the API.
@@ -14,12 +15,14 @@ from starlette.responses import Response
 from mindway.api.deps import RuntimeDep
 from mindway.errors import InvalidInput, NotFound
 from mindway.security.policy import Role
-from mindway.services import break_glass, consent, patients
+from mindway.services import break_glass, clinical_alerts, consent, measures, patients
 from mindway.services.runtime import Runtime
+from mindway.web.alert_pages import NOTICES, by_risk
 from mindway.web.csrf import CheckedForm
 from mindway.web.forms import parse_uuid
 from mindway.web.patient_pages import consent_cards
 from mindway.web.render import PageRoute, redirect, render, sentence
+from mindway.web.score_panels import CHANGE_WORDS, clinical_label, clinician_panels
 from mindway.web.session import SignedIn, WebSession, require_role
 
 router = APIRouter(route_class=PageRoute)
@@ -29,12 +32,19 @@ def _caseload(
     request: Request, rt: Runtime, ws: WebSession, status: int = 200, **form: object
 ) -> Response:
     require_role(ws, Role.CLINICIAN)
-    rows = patients.caseload(rt, ws.actor)
+    open_alerts = clinical_alerts.inbox(rt, ws.actor)
+    rows = by_risk(patients.caseload(rt, ws.actor), open_alerts)
     form.setdefault("bg_error", None)
     form.setdefault("bg_patient", "")
     form.setdefault("bg_reason", "")
     return render(
-        request, "clinician_caseload.html", status, page_title="Caseload", rows=rows, **form
+        request,
+        "clinician_caseload.html",
+        status,
+        page_title="Caseload",
+        rows=rows,
+        alert_count=len(open_alerts),
+        **form,
     )
 
 
@@ -81,6 +91,8 @@ def _patient_page(
     except NotFound:
         # Emergency access opens the record and notes, never consent (security.policy).
         consents, emergency = [], True
+    alerts = clinical_alerts.for_patient(rt, ws.actor, patient_id)
+    panels = clinician_panels(measures.history(rt, ws.actor, patient_id))
     form.setdefault("note_error", None)
     form.setdefault("note_kind", "session")
     form.setdefault("note_body", "")
@@ -94,6 +106,11 @@ def _patient_page(
         consents=consents,
         emergency=emergency,
         note_kinds=patients.NOTE_KINDS,
+        alerts=alerts,
+        panels=panels,
+        change_words=CHANGE_WORDS,
+        band_label=clinical_label,
+        notice=NOTICES.get(request.query_params.get("ack", "")),
         **form,
     )
 

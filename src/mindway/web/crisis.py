@@ -7,11 +7,12 @@ when the database does not: a failed session lookup only loses the person's save
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 
-from mindway.content.loader import FALLBACK_LOCALE, crisis_page, crisis_pages
+from mindway.content.loader import FALLBACK_LOCALE, CrisisPage, crisis_page, crisis_pages
 from mindway.web.render import PageRoute, render
 from mindway.web.session import WebSession, maybe_signed_in, runtime_of
 
@@ -74,19 +75,24 @@ def _session(request: Request) -> WebSession | None:
         return None
 
 
+@dataclass(frozen=True)
+class CrisisHelp:
+    """A locale's crisis lines and the words for their call and text buttons."""
+
+    locale: str
+    page: CrisisPage
+    call_word: str
+    text_word: str
+
+
+def crisis_help(locale: str) -> CrisisHelp:
+    call, text = ACTIONS.get(locale.split("-")[0], ACTIONS["en"])
+    return CrisisHelp(locale, crisis_page(locale), call, text)
+
+
 @router.get("/crisis", response_class=HTMLResponse)
 def crisis(request: Request) -> HTMLResponse:
     """Crisis lines for the person's locale, with tap-to-call and tap-to-text links."""
     ws = _session(request)
-    locale = crisis_locale(ws, request.headers.get("accept-language", ""))
-    page = crisis_page(locale)
-    call, text = ACTIONS.get(locale.split("-")[0], ACTIONS["en"])
-    return render(
-        request,
-        "crisis.html",
-        page_title=page.heading,
-        page=page,
-        locale=locale,
-        call_word=call,
-        text_word=text,
-    )
+    help_now = crisis_help(crisis_locale(ws, request.headers.get("accept-language", "")))
+    return render(request, "crisis.html", page_title=help_now.page.heading, help=help_now)

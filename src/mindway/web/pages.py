@@ -13,11 +13,13 @@ from starlette.responses import Response
 
 from mindway.web import (
     admin_pages,
+    alert_pages,
     audit_pages,
     auth_pages,
     clinician_pages,
     crisis,
     patient_pages,
+    questionnaire_pages,
     research_pages,
 )
 from mindway.web.render import PageRoute, install_error_pages, redirect
@@ -47,7 +49,9 @@ for module in (
     auth_pages,
     crisis,
     patient_pages,
+    questionnaire_pages,
     clinician_pages,
+    alert_pages,
     admin_pages,
     audit_pages,
     research_pages,

@@ -27,7 +27,7 @@ router = APIRouter(route_class=PageRoute)
 LATEST_NOTES = 3
 
 
-def _own_record(ws: WebSession) -> uuid.UUID:
+def own_record(ws: WebSession) -> uuid.UUID:
     require_role(ws, Role.PATIENT)
     if ws.actor.patient_id is None:
         raise NotFound("this account has no patient record")
@@ -82,13 +82,13 @@ def _home(
 
 @router.get("/patient")
 def home(request: Request, rt: RuntimeDep, ws: SignedIn) -> Response:
-    return _home(request, rt, ws, _own_record(ws))
+    return _home(request, rt, ws, own_record(ws))
 
 
 @router.get("/patient/notes")
 def notes(request: Request, rt: RuntimeDep, ws: SignedIn) -> Response:
     """All notes the care team wrote (open notes), newest first."""
-    patient_id = _own_record(ws)
+    patient_id = own_record(ws)
     all_notes = patients.list_notes(rt, ws.actor, patient_id)
     return render(request, "patient_notes.html", page_title="My notes", notes=all_notes)
 
@@ -96,7 +96,7 @@ def notes(request: Request, rt: RuntimeDep, ws: SignedIn) -> Response:
 @router.post("/patient/consent")
 def set_consent(request: Request, rt: RuntimeDep, ws: SignedIn, form: CheckedForm) -> Response:
     """Give or withdraw one consent: one button either way (GDPR Art. 7(3))."""
-    patient_id = _own_record(ws)
+    patient_id = own_record(ws)
     try:
         purpose = form.text("purpose", max_chars=40)
         granted = form.flag("granted")

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from mindway.errors import AuthenticationError, Forbidden, LockedOut, MindwayError, NotFound
 from mindway.security.policy import Role
+from mindway.services import clinical_alerts
 from mindway.web.csrf import CsrfRejected, session_csrf
 from mindway.web.session import (
     SESSION_COOKIE,
@@ -35,10 +36,16 @@ from mindway.web.session import (
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 log = logging.getLogger("mindway.web")
+ALERTS_HREF = "/clinician/alerts"
 
 NAV: dict[Role, tuple[tuple[str, str], ...]] = {
-    Role.PATIENT: (("/patient", "Home"), ("/patient/notes", "My notes")),
-    Role.CLINICIAN: (("/clinician", "Caseload"),),
+    Role.PATIENT: (
+        ("/patient", "Home"),
+        ("/patient/questionnaires", "Questionnaires"),
+        ("/patient/progress", "My progress"),
+        ("/patient/notes", "My notes"),
+    ),
+    Role.CLINICIAN: (("/clinician", "Caseload"), (ALERTS_HREF, "Alerts")),
     Role.ADMIN: (
         ("/admin/accounts", "Accounts"),
         ("/admin/teams", "Care teams"),
@@ -74,26 +81,52 @@ def _environment() -> jinja2.Environment:
 ENV = _environment()
 
 
-def nav_for(ws: WebSession | None, path: str) -> list[dict[str, Any]]:
-    """The role's menu; a session still waiting for its second factor gets none."""
+def nav_for(
+    ws: WebSession | None, path: str, badges: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """The role's menu, the page's own entry marked (the longest link the path starts with),
+    and a count beside entries that have one; a session still waiting for its second
+    factor gets no menu."""
     if ws is None or not ws.info.mfa_passed:
         return []
     links = [*NAV[ws.role], ACCOUNT_LINK]
+    matches = [href for href, _ in links if path == href or path.startswith(href + "/")]
+    here = max(matches, key=len, default=None)
     return [
-        {"href": href, "label": label, "current": path == href or path.startswith(href + "/")}
+        {
+            "href": href,
+            "label": label,
+            "current": href == here,
+            "badge": (badges or {}).get(href, 0),
+        }
         for href, label in links
     ]
 
 
+def open_alert_count(request: Request, ws: WebSession | None) -> int:
+    """Open care-team alerts for the clinician's menu badge; 0 if it cannot be read (an
+    error page must still render when the database is down)."""
+    if ws is None or ws.role is not Role.CLINICIAN or not ws.info.mfa_passed:
+        return 0
+    try:
+        return clinical_alerts.open_count(runtime_of(request), ws.actor)
+    except Exception:
+        log.exception("could not count open alerts for the menu")
+        return 0
+
+
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """A page with the shared layout: menu, sign-out form, and the crisis link for patients."""
+    """A page with the shared layout: menu, sign-out form, and the crisis link for patients.
+    ``alert_count`` (clinicians) saves counting the open alerts again on pages that know it."""
     ws = current(request)
     csrf = session_csrf(runtime_of(request), ws.token) if ws else None
+    alerts = context.pop("alert_count", None)
+    alerts = open_alert_count(request, ws) if alerts is None else alerts
     base: dict[str, Any] = {
         "ws": ws,
         "csrf": csrf,
         "page_title": "Mindway",
-        "nav": nav_for(ws, request.url.path),
+        "nav": nav_for(ws, request.url.path, {ALERTS_HREF: alerts}),
         "show_crisis": ws is None or ws.role is Role.PATIENT,
         "use_htmx": False,
         "notice": None,

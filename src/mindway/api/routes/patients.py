@@ -1,4 +1,5 @@
-"""The patient record: caseload, demographics, notes, consent, break-glass, export, erasure."""
+"""The patient record: caseload, demographics, notes, consent, break-glass, export (GDPR JSON
+and FHIR R4), erasure."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 
 from mindway.api.deps import CurrentActor, RuntimeDep
 from mindway.api.schemas import BreakGlassCreate, ConsentList, ConsentUpdate, NoteCreate
-from mindway.services import break_glass, consent, patients, privacy
+from mindway.services import break_glass, consent, fhir_exchange, patients, privacy
 from mindway.services.views import (
     BreakGlassPublic,
     ConsentEntry,
@@ -83,3 +85,10 @@ def start_break_glass(
 def export(patient_id: uuid.UUID, rt: RuntimeDep, actor: CurrentActor) -> dict[str, Any]:
     """Everything held about the patient as one JSON document (GDPR Art. 15 and 20)."""
     return privacy.export_patient(rt, actor, patient_id)
+
+
+@router.get("/{patient_id}/fhir", response_class=JSONResponse)
+def export_fhir(patient_id: uuid.UUID, rt: RuntimeDep, actor: CurrentActor) -> JSONResponse:
+    """The patient's questionnaires, scores and open risk flags as a FHIR R4 Bundle."""
+    bundle = fhir_exchange.export_fhir(rt, actor, patient_id)
+    return JSONResponse(bundle, media_type="application/fhir+json")
