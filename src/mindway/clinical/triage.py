@@ -18,6 +18,7 @@ from typing import Literal, Self, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from mindway.clinical.instruments import get_instrument
 from mindway.clinical.triage_rules import (
     FieldSpec,
     Rule,
@@ -41,8 +42,6 @@ Preference = Literal[
     "declines_medication", "prefers_medication", "prefers_self_guided", "prefers_group"
 ]
 # Severity bands for the reasons' wording: PHQ-9 (Kroenke 2001), GAD-7 (Spitzer 2006).
-PHQ9_BANDS = ((20, "severe"), (15, "moderately severe"), (10, "moderate"), (5, "mild"))
-GAD7_BANDS = ((15, "severe"), (10, "moderate"), (5, "mild"))
 
 
 class TriageInput(BaseModel):
@@ -209,12 +208,15 @@ def _reason_names(person: TriageInput) -> dict[str, str]:
         name: "not given" if value is None else str(value) for name, value in dict(person).items()
     }
     names["preferences"] = ", ".join(sorted(person.preferences)) or "none stated"
-    names["phq9_severity"] = _band(person.phq9_total, PHQ9_BANDS)
-    names["gad7_severity"] = _band(person.gad7_total, GAD7_BANDS)
+    names["phq9_severity"] = _severity("phq9", person.phq9_total)
+    names["gad7_severity"] = _severity("gad7", person.gad7_total)
     return names
 
 
-def _band(score: int | None, bands: tuple[tuple[int, str], ...]) -> str:
-    if score is None:
+def _severity(instrument_id: str, total: int | None) -> str:
+    """The severity band's words, from the instrument's own data file."""
+    if total is None:
         return "not given"
-    return next((label for floor, label in bands if score >= floor), "minimal")
+    scheme = get_instrument(instrument_id).band_scheme()
+    assert scheme is not None
+    return next(b.label.replace("_", " ") for b in scheme[1] if b.low <= total <= b.high)

@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 from sqlalchemy import func, select
 
+from mindway.clinical.instruments import get_instrument
 from mindway.clinical.progress import ReliableChangeCriterion
 from mindway.clinical.progress_curves import ExpectedRecoveryCurves
 from mindway.clinical.scoring import ScoreResult
@@ -48,16 +49,21 @@ class Scale:
         return ExpectedRecoveryCurves(self.band_edges, criterion, band_names=self.band_names)
 
 
-SCALES = {
-    # Kroenke, Spitzer & Williams 2001 (PHQ-9); Spitzer et al. 2006 (GAD-7).
-    "phq9": Scale(
-        "phq9",
-        "PHQ-9",
-        (0, 5, 10, 15, 20),
-        ("minimal", "mild", "moderate", "moderately severe", "severe"),
-    ),
-    "gad7": Scale("gad7", "GAD-7", (0, 5, 10, 15), ("minimal", "mild", "moderate", "severe")),
-}
+def _scale(instrument_id: Literal["phq9", "gad7"]) -> Scale:
+    """Intake bands are the instrument's own severity bands, from its data file."""
+    instrument = get_instrument(instrument_id)
+    scheme = instrument.band_scheme()
+    assert scheme is not None, f"{instrument_id} has severity bands"
+    bands = scheme[1]
+    return Scale(
+        instrument_id,
+        instrument.name,
+        tuple(float(b.low) for b in bands),
+        tuple(b.label.replace("_", " ") for b in bands),
+    )
+
+
+SCALES = {scale_id: _scale(scale_id) for scale_id in ("phq9", "gad7")}
 
 
 @dataclass(frozen=True)
