@@ -38,7 +38,7 @@ def submit_fortnightly(rt: Runtime, clinic: Clinic, totals: list[int]) -> list[s
                     QuestionnaireResponse.patient_id == clinic.patient_a_id
                 )
             ):
-                measures.backdate(row, 14)
+                row.completed_at -= timedelta(days=14)
         done = measures.submit(rt, clinic.patient_a, clinic.patient_a_id, "phq9", phq9(total))
         raised += done.alerts_raised
     return raised

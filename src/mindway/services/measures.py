@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -184,7 +184,3 @@ def history(
         rows = uc.db.scalars(query.order_by(QuestionnaireResponse.completed_at))
         return [result_view(uc.vault, r) for r in rows]
 
-
-def backdate(row: QuestionnaireResponse, days: int) -> None:
-    """Move a response into the past (demo history and tests of trajectories)."""
-    row.completed_at = row.completed_at - timedelta(days=days)
