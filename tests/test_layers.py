@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "mindway"
-DOMAIN_PARTS = ("clinical", "therapy", "chat", "recommend", "vr")
+DOMAIN_PARTS = ("clinical", "therapy", "chat", "recommend", "vr", "safety")
 PURE_MODULES = ("security/policy.py", "security/crypto.py", "content", "errors.py")
 WEB_OR_DB = (
     "mindway.api",

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     break_glass_minutes: int = Field(default=60, ge=5, le=24 * 60)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     default_locale: str = "en-US"
+    # A patient who checks in or has a questionnaire schedule and shows no activity for this
+    # many days raises a routine "disengagement" alert for the care team.
+    disengagement_days: int = Field(default=7, ge=1, le=90)
 
     @field_validator("data_dir")
     @classmethod

@@ -143,6 +143,23 @@ RESOURCES = (
     Resource(
         "schedule_stop", "DELETE", "/patients/{patient}/schedules/{instrument}", "schedule.stop"
     ),
+    Resource(
+        "checkin_record",
+        "POST",
+        "/patients/{patient}/checkins",
+        "checkin.record",
+        {"mood": 5, "anxiety": 4, "energy": 5, "sleep_hours": 7, "sleep_quality": 5},
+    ),
+    Resource("checkins", "GET", "/patients/{patient}/checkins", "checkin.list"),
+    Resource("checkin_summary", "GET", "/patients/{patient}/checkins/summary", "checkin.summary"),
+    Resource("reminders", "GET", "/patients/{patient}/reminders", "checkin_reminder.read"),
+    Resource(
+        "reminders_set",
+        "PUT",
+        "/patients/{patient}/reminders",
+        "checkin_reminder.set",
+        {"times": ["08:30"], "timezone": "Europe/Berlin"},
+    ),
 )
 
 Expected = dict[str, int | tuple[int, int]]  # role -> status, or (own, foreign) statuses
@@ -197,6 +214,12 @@ EXPECTED: dict[str, Expected] = {
     "schedules": CARE_RECORD,
     "schedule_set": {PATIENT: 403, CLINICIAN: (200, 404), ADMIN: 403, RESEARCHER: 403},
     "schedule_stop": {PATIENT: 403, CLINICIAN: (204, 404), ADMIN: 403, RESEARCHER: 403},
+    # Patients record their own check-ins and reminders; their clinicians read them.
+    "checkin_record": only(PATIENT, 201) | {PATIENT: (201, 404)},
+    "checkins": CARE_RECORD,
+    "checkin_summary": CARE_RECORD,
+    "reminders": CARE_RECORD,
+    "reminders_set": only(PATIENT, 200) | {PATIENT: (200, 404)},
 }
 
 

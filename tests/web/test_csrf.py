@@ -38,6 +38,20 @@ CASES: dict[str, Case] = {
     "consent": Case(
         "patient.a", lambda rt, c: ("/patient/consent", {"purpose": "research", "granted": "yes"})
     ),
+    "check-in": Case(
+        "patient.a",
+        lambda rt, c: (
+            "/patient/checkin",
+            {"mood": "5", "anxiety": "5", "energy": "5", "sleep_quality": "5", "sleep_hours": "7"},
+        ),
+    ),
+    "reminders": Case(
+        "patient.a",
+        lambda rt, c: (
+            "/patient/reminders",
+            {"times": "08:30", "timezone": "UTC", "active": "yes"},
+        ),
+    ),
     "note": Case(
         "clinician.a",
         lambda rt, c: (

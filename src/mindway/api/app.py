@@ -18,11 +18,11 @@ from mindway import __version__
 from mindway.api import problems
 from mindway.api.deps import RuntimeDep, current_session
 from mindway.api.middleware import BodyLimit, SecurityHeaders
-from mindway.api.routes import admin, auth, measures, patients, progress
+from mindway.api.routes import admin, auth, checkins, measures, patients, progress
 from mindway.clinical.instruments import load_instruments
 from mindway.config import Settings, get_settings
 from mindway.content.loader import validate_all
-from mindway.services import clinical_alerts
+from mindway.services import clinical_alerts, disengagement
 from mindway.services.runtime import Runtime
 from mindway.store.db import ping
 
@@ -39,6 +39,7 @@ def _api_router() -> APIRouter:
     guarded.include_router(admin.router)
     guarded.include_router(measures.router)
     guarded.include_router(progress.router)
+    guarded.include_router(checkins.router)
     api.include_router(guarded)
     return api
 
@@ -53,6 +54,7 @@ async def _escalate_periodically(rt: Runtime) -> None:
         await asyncio.sleep(ESCALATION_INTERVAL_SECONDS)
         try:
             await run_in_threadpool(clinical_alerts.escalate_overdue, rt)
+            await run_in_threadpool(disengagement.watch_engagement, rt)
         except Exception:  # keep watching: a database blip must not stop escalation for good
             log.exception("escalating overdue alerts failed; trying again in a minute")
 

@@ -36,6 +36,7 @@ class Permission(StrEnum):
     RESEARCH_EXPORT = "research.export"
     QUESTIONNAIRE_SUBMIT = "questionnaire.submit"
     CLINICAL_ALERTS = "clinical_alerts.read"
+    CHECKIN_SUBMIT = "checkin.submit"  # a patient records their own mood check-ins
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -46,6 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONSENT_WRITE,
             Permission.PATIENT_EXPORT,
             Permission.QUESTIONNAIRE_SUBMIT,
+            Permission.CHECKIN_SUBMIT,
         }
     ),
     Role.CLINICIAN: frozenset(
@@ -79,6 +81,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 PATIENT_SCOPED = frozenset(
     {
         Permission.QUESTIONNAIRE_SUBMIT,
+        Permission.CHECKIN_SUBMIT,
         Permission.RECORD_READ,
         Permission.RECORD_WRITE,
         Permission.CONSENT_READ,
@@ -95,6 +98,7 @@ BREAK_GLASS_OPENS = frozenset({Permission.RECORD_READ, Permission.RECORD_WRITE})
 SELF_SERVICE = frozenset(
     {
         Permission.QUESTIONNAIRE_SUBMIT,
+        Permission.CHECKIN_SUBMIT,
         Permission.RECORD_READ,
         Permission.CONSENT_READ,
         Permission.CONSENT_WRITE,

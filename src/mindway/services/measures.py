@@ -183,4 +183,3 @@ def history(
             query = query.where(QuestionnaireResponse.instrument == get_instrument(instrument).id)
         rows = uc.db.scalars(query.order_by(QuestionnaireResponse.completed_at))
         return [result_view(uc.vault, r) for r in rows]
-

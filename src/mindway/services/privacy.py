@@ -7,6 +7,7 @@ patient's data keys, so copies in backups can no longer be read (crypto-shreddin
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlalchemy import delete, select
 from mindway import __version__
 from mindway.security.policy import Actor, Permission
 from mindway.services import access, auth
+from mindway.services.checkins import checkin_view
 from mindway.services.clinical_alerts import alert_view
 from mindway.services.consent import state as consent_state
 from mindway.services.measures import result_view
@@ -30,9 +32,11 @@ from mindway.store.models import (
     AuditEvent,
     BreakGlass,
     CareTeamPatient,
+    CheckinReminder,
     ClinicalAlert,
     ClinicalNote,
     Consent,
+    MoodCheckin,
     Patient,
     QuestionnaireResponse,
 )
@@ -163,6 +167,29 @@ def _export_clinical_alerts(uc: UseCase, patient: Patient) -> list[dict[str, Any
 
 register(PatientData("questionnaires", _export_questionnaires, _erase_rows(QuestionnaireResponse)))
 register(PatientData("clinical_alerts", _export_clinical_alerts, _erase_rows(ClinicalAlert)))
+
+
+def _export_checkins(uc: UseCase, patient: Patient) -> dict[str, Any]:
+    rows = uc.db.scalars(
+        select(MoodCheckin)
+        .where(MoodCheckin.patient_id == patient.id)
+        .order_by(MoodCheckin.local_date)
+    )
+    reminder = uc.db.get(CheckinReminder, patient.id)
+    return {
+        "checkins": [checkin_view(uc, r).model_dump(mode="json") for r in rows],
+        "reminder": None
+        if reminder is None
+        else {"times": json.loads(reminder.times), "timezone": reminder.timezone},
+    }
+
+
+def _erase_checkins(uc: UseCase, patient: Patient) -> None:
+    _erase_rows(MoodCheckin)(uc, patient)
+    _erase_rows(CheckinReminder)(uc, patient)
+
+
+register(PatientData("mood_checkins", _export_checkins, _erase_checkins))
 
 
 def _account_of(uc: UseCase, patient_id: uuid.UUID) -> Account | None:

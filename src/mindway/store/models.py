@@ -7,11 +7,12 @@ never plaintext. Timestamps are UTC; identifiers are UUIDs (the audit chain uses
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -279,3 +280,34 @@ class ClinicalAlert(Base):
         ForeignKey("account.id"), default=None
     )
     escalated_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+# --- mood tracking (ecological momentary assessment) -----------------------------------------
+
+
+class MoodCheckin(Base):
+    """One daily check-in: ratings, activities and tags sealed as JSON, the note sealed apart.
+    One row per patient and local day; a second check-in that day edits it."""
+
+    __tablename__ = "mood_checkin"
+    __table_args__ = (UniqueConstraint("patient_id", "local_date"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    local_date: Mapped[date] = mapped_column(Date)
+    values_enc: Mapped[str] = mapped_column(Text)
+    note_enc: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class CheckinReminder(Base):
+    """When a patient wants to be prompted to check in: times of day in their time zone."""
+
+    __tablename__ = "checkin_reminder"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"), primary_key=True)
+    times: Mapped[str] = mapped_column(String(200))  # JSON list of "HH:MM"
+    timezone: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(20), default="in_app")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_prompted_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -115,17 +115,19 @@ def _marker(x: float, y: float, kind: str) -> Markup:
 
 
 def _series(
-    scale: _Scale, points: Sequence[ChartPoint], describe: Callable[[ChartPoint], str]
+    scale: _Scale,
+    points: Sequence[ChartPoint],
+    describe: Callable[[ChartPoint], str],
+    kind: str = "",
 ) -> list[Markup]:
     coords = [(scale.x(p.when), scale.y(p.score)) for p in points]
     parts = []
     if len(coords) > 1:
-        parts.append(
-            _tag("polyline", class_="line", points=" ".join(f"{x},{y}" for x, y in coords))
-        )
+        line = " ".join(f"{x},{y}" for x, y in coords)
+        parts.append(_tag("polyline", class_=f"line {kind}".strip(), points=line))
     for point, (x, y) in zip(points, coords, strict=True):
-        dot = _tag("circle", cx=x, cy=y, r=4.5) + _tag("title", describe(point))
-        parts.append(_tag("g", dot, class_="point"))
+        dot = _tag("circle", cx=x, cy=y, r=4.5 if not kind else 3) + _tag("title", describe(point))
+        parts.append(_tag("g", dot, class_=f"point {kind}".strip()))
         if point.marker:
             parts.append(_marker(x, y, point.marker))
     return parts
@@ -151,13 +153,12 @@ def score_chart(
         )
 
     shades, names = _bands(scale, bands)
-    body = [
-        _tag("title", title, id=f"{chart_id}-title"),
-        *shades,
-        *_axes(scale, ticks, points),
-        *_series(scale, points, describe),
-        *names,
-    ]
+    body = [*shades, *_axes(scale, ticks, points), *_series(scale, points, describe), *names]
+    return _svg(chart_id, title, body)
+
+
+def _svg(chart_id: str, title: str, body: Sequence[Markup]) -> Markup:
+    body = [_tag("title", title, id=f"{chart_id}-title"), *body]
     head = _attrs(
         class_="chart",
         viewBox=f"0 0 {WIDTH} {HEIGHT}",
@@ -166,3 +167,26 @@ def score_chart(
         xmlns="http://www.w3.org/2000/svg",
     )
     return Markup("<svg {}>{}</svg>").format(head, Markup("").join(body))
+
+
+def mood_chart(
+    chart_id: str, title: str, mood: Sequence[ChartPoint], anxiety: Sequence[ChartPoint]
+) -> Markup:
+    """Daily mood (solid) and anxiety (dashed) on 0-10, with a legend in words so the two
+    lines do not rely on colour alone; shown next to a table of the same numbers."""
+    scale = _Scale(0, 10, [*mood, *anxiety])
+
+    def describe(p: ChartPoint) -> str:
+        return f"{p.when:%d %b %Y}: {p.label} {p.score}"
+
+    legend = [
+        _tag("text", "— mood", class_="legend", x=LEFT + 4, y=TOP + 8),
+        _tag("text", "- - anxiety", class_="legend", x=LEFT + 60, y=TOP + 8),
+    ]
+    body = [
+        *_axes(scale, (0, 5, 10), mood or anxiety),
+        *_series(scale, mood, describe, "mood"),
+        *_series(scale, anxiety, describe, "anxiety"),
+        *legend,
+    ]
+    return _svg(chart_id, title, body)

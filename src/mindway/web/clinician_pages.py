@@ -18,6 +18,7 @@ from mindway.security.policy import Role
 from mindway.services import break_glass, clinical_alerts, consent, measures, patients
 from mindway.services.runtime import Runtime
 from mindway.web.alert_pages import NOTICES, by_risk
+from mindway.web.checkin_pages import mood_panel
 from mindway.web.csrf import CheckedForm
 from mindway.web.forms import parse_uuid
 from mindway.web.patient_pages import consent_cards
@@ -108,6 +109,7 @@ def _patient_page(
         note_kinds=patients.NOTE_KINDS,
         alerts=alerts,
         panels=panels,
+        mood=mood_panel(rt, ws.actor, patient_id),
         change_words=CHANGE_WORDS,
         band_label=clinical_label,
         notice=NOTICES.get(request.query_params.get("ack", "")),

@@ -16,7 +16,7 @@ from mindway.api.deps import RuntimeDep
 from mindway.content.loader import consent_policies
 from mindway.errors import InvalidInput, NotFound
 from mindway.security.policy import Role
-from mindway.services import consent, patients
+from mindway.services import checkin_reminders, checkins, consent, patients
 from mindway.services.runtime import Runtime
 from mindway.services.views import ConsentState
 from mindway.web.csrf import CheckedForm
@@ -77,6 +77,8 @@ def _home(
         consents=consent_cards(states),
         consent_error=consent_error,
         consent_saved=request.query_params.get("consent") == "saved",
+        checkin_summary=checkins.summary(rt, ws.actor, patient_id),
+        checkin_prompt=checkin_reminders.prompt_pending(rt, ws.actor),
     )
 
 

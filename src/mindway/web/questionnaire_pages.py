@@ -20,6 +20,7 @@ from mindway.errors import InvalidInput, NotFound
 from mindway.services import measures
 from mindway.services.runtime import Runtime
 from mindway.services.views import QuestionnaireResultPublic
+from mindway.web.checkin_pages import mood_panel
 from mindway.web.crisis import crisis_help
 from mindway.web.csrf import CheckedForm
 from mindway.web.patient_pages import own_record
@@ -187,4 +188,5 @@ def progress(request: Request, rt: RuntimeDep, ws: SignedIn) -> Response:
         page_title="My progress",
         panels=panels,
         band_word=band_word,
+        mood=mood_panel(rt, ws.actor, patient_id),
     )

@@ -41,6 +41,7 @@ ALERTS_HREF = "/clinician/alerts"
 NAV: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.PATIENT: (
         ("/patient", "Home"),
+        ("/patient/checkin", "Check in"),
         ("/patient/questionnaires", "Questionnaires"),
         ("/patient/progress", "My progress"),
         ("/patient/notes", "My notes"),
