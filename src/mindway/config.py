@@ -37,6 +37,16 @@ class Settings(BaseSettings):
         default=None, description="Base64 key for the audit HMAC chain and pseudonyms."
     )
 
+    # Web Push (RFC 8292 VAPID): the server's ECDSA P-256 key as PEM, and a contact for push
+    # services. Production refuses to start without the key or with the placeholder subject.
+    vapid_private_key: SecretStr | None = Field(
+        default=None, description="VAPID private key (PKCS#8 PEM, P-256) for web push."
+    )
+    vapid_subject: str = Field(
+        default="mailto:admin@localhost",
+        description="VAPID contact (RFC 8292 'sub'): a mailto: or https: URL of the operator.",
+    )
+
     # Sessions (HIPAA 164.312(a)(2)(iii) automatic logoff; OWASP ASVS 7.3).
     session_idle_minutes: int = Field(default=15, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)

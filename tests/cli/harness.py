@@ -27,7 +27,14 @@ from mindway.services.runtime import Runtime
 
 FAST_HASHING = {"MINDWAY_ARGON2_TIME_COST": "1", "MINDWAY_ARGON2_MEMORY_KIB": "1024"}
 # Variables from the developer's shell that must not leak into a test's store.
-UNSET = ("MINDWAY_DATABASE_URL", "MINDWAY_MASTER_KEYS", "MINDWAY_SECRET_KEY", "MINDWAY_PRODUCTION")
+UNSET = (
+    "MINDWAY_DATABASE_URL",
+    "MINDWAY_MASTER_KEYS",
+    "MINDWAY_SECRET_KEY",
+    "MINDWAY_PRODUCTION",
+    "MINDWAY_VAPID_PRIVATE_KEY",
+    "MINDWAY_VAPID_SUBJECT",
+)
 DEMO_ARGS = ("demo", "--patients", "5", "--seed", "3")
 
 

@@ -217,6 +217,7 @@ def test_keys_rotate_activates_a_new_master_key_and_old_data_still_opens(
     assert {p.name: mode(p) for p in keys.iterdir()} == {
         "master_keys": 0o600,
         "secret_key": 0o600,
+        "vapid_private.pem": 0o600,
     }
     assert demo_store.run("audit", "verify").exit_code == 0
 

@@ -18,14 +18,16 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from mindway.security import totp
-from mindway.services import auth, break_glass, patients
+from mindway.services import auth, break_glass, patients, privacy, web_push
 from mindway.services.runtime import Runtime
-from mindway.store.models import Account, ClinicalNote, Patient
+from mindway.store.models import Account, ClinicalNote, Patient, PushSubscription
 from tests.clinic import PASSWORD, Clinic, build_clinic
+from tests.services.test_web_push import Browser
 
 NOTE = "Zanzibar-nightmares-7731 since the ferry accident; sleeping four hours a night."
 NOTE_UNICODE = "Schlafstörung-Ölmühle-4410: Grübeln über die Kündigung."
 REASON = "Quokka-crisis-call-5521: patient rang the out-of-hours line"
+PUSH_ENDPOINT = "https://push.example.net/wpush/v2/Wombat-device-token-9917"
 
 
 class TotpClock:
@@ -61,6 +63,7 @@ class Protected:
             "Kündigung",
             "Quokka-crisis-call-5521",
             "out-of-hours line",
+            "Wombat-device-token-9917",
             self.totp_secret,
         ]
 
@@ -71,6 +74,7 @@ def _fill(rt: Runtime) -> Protected:
     patients.add_note(rt, clinic.clinician_a, alice, "session", NOTE)
     patients.add_note(rt, clinic.clinician_a, alice, "review", NOTE_UNICODE)
     grant = break_glass.start(rt, clinic.clinician_b, alice, REASON)
+    web_push.subscribe(rt, clinic.patient_a, alice, Browser().subscription(PUSH_ENDPOINT))
     pending = auth.login(rt, "clinician.a", PASSWORD, "127.0.0.1")
     enrolment = auth.start_enrolment(rt, pending.token)
     auth.confirm_enrolment(rt, pending.token, totp.current_code(enrolment.secret))
@@ -92,6 +96,8 @@ def _readable_through_the_services(rt: Runtime, data: Protected, clock: TotpCloc
         NOTE_UNICODE,
     }
     assert break_glass.read_reason(rt, clinic.admin, data.grant_id) == REASON
+    exported = privacy.export_patient(rt, clinic.patient_a, alice)["push_subscriptions"]
+    assert [d["endpoint"] for d in exported] == [PUSH_ENDPOINT]
     # The stored TOTP secret is the one the authenticator app got: its next code signs in.
     clock.advance(60)
     pending = auth.login(rt, "clinician.a", PASSWORD, "127.0.0.1")
@@ -109,6 +115,7 @@ def _sealed_samples(rt: Runtime) -> list[str]:
             db.scalars(
                 select(Account.totp_secret_enc).where(Account.username == "clinician.a")
             ).one(),
+            db.scalars(select(PushSubscription.endpoint_enc)).first(),
         ]
     assert all(s and s.startswith("mw1.") for s in samples), samples
     return [s for s in samples if s]

@@ -51,6 +51,8 @@ def production(tmp_path: Path) -> Iterator[tuple[Runtime, Clinic]]:
         production=True,
         master_keys=f"k2026:{crypto.encode_key(crypto.new_key())}",
         secret_key=crypto.encode_key(crypto.new_key()),
+        vapid_private_key=crypto.new_vapid_private_pem(),
+        vapid_subject="mailto:privacy@mindway.example",
     )
     rt = Runtime.open(settings)
     try:

@@ -5,6 +5,10 @@ data that binds the value to where it belongs (table/column/row), in a versioned
 
     mw1.<key id>.<base64url(nonce || ciphertext || tag)>
 
+Web Push (RFC 8030) needs a VAPID key pair (RFC 8292): an ECDSA P-256 key kept as PKCS#8 PEM,
+whose public half the browser receives as a base64url uncompressed point. Signing the VAPID
+token and the message encryption (RFC 8291) are done by pywebpush, py-vapid and http-ece.
+
 Keys are wrapped the same way by a master key (envelope encryption). Tokens are 256-bit
 random strings (OWASP ASVS 7.2.3 asks for at least 128 bits); only their SHA-256 is stored.
 """
@@ -17,6 +21,8 @@ import hmac
 import secrets
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 FORMAT_VERSION = "mw1"
@@ -108,3 +114,28 @@ def decode_key(text: str) -> bytes:
     if len(key) != KEY_BYTES:
         raise ValueError(f"key must be {KEY_BYTES} bytes, got {len(key)}")
     return key
+
+
+def new_vapid_private_pem() -> str:
+    """A fresh ECDSA P-256 private key (RFC 8292 VAPID) as unencrypted PKCS#8 PEM."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+
+
+def vapid_public_key(private_pem: str) -> str:
+    """The base64url uncompressed P-256 point of a VAPID private key, as browsers take it
+    (``applicationServerKey``); :class:`ValueError` if the PEM is not a P-256 private key."""
+    try:
+        key = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
+    except (TypeError, ValueError, UnicodeEncodeError) as exc:
+        raise ValueError("not an unencrypted PEM private key") from exc
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise ValueError("a VAPID key must be an ECDSA P-256 key")
+    point = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return _b64e(point)

@@ -1,7 +1,8 @@
 """Where Mindway's keys come from: the environment in production, the data folder otherwise.
 
-Two secrets: the master keys (key-encryption keys that wrap every data key) and the secret
-key (audit HMAC chain, pseudonyms). Outside production they are generated on first run into
+Three secrets: the master keys (key-encryption keys that wrap every data key), the secret key
+(audit HMAC chain, pseudonyms) and the VAPID key that signs Web Push requests (RFC 8292,
+``vapid_private.pem``). Outside production they are generated on first run into
 ``<data dir>/keys/`` with mode 0600; production refuses generated or placeholder keys.
 """
 
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mindway.config import Settings
 from mindway.errors import ConfigurationError
 from mindway.security import crypto
 
+PLACEHOLDER_SUBJECTS = ("mailto:admin@localhost", "mailto:admin@example.com")
 PLACEHOLDER_WORDS = ("change", "placeholder", "example", "secret", "default", "xxx", "todo")
 
 
@@ -33,6 +35,15 @@ class Keyring:
             return self.master_keys[kid]
         except KeyError as exc:
             raise ConfigurationError(f"master key {kid!r} is not in the keyring") from exc
+
+
+@dataclass(frozen=True)
+class VapidKey:
+    """The Web Push server key (RFC 8292): PEM for signing, the public point for browsers."""
+
+    private_pem: str = field(repr=False)
+    public_key: str  # base64url uncompressed P-256 point (the browser's applicationServerKey)
+    subject: str  # "mailto:" or "https:" contact for push services
 
 
 def keys_dir(settings: Settings) -> Path:
@@ -182,3 +193,52 @@ def retire_master_keys(settings: Settings, keep: list[str]) -> None:
         keys_dir(settings) / "master_keys",
         format_master_keys({kid: current.master_key(kid) for kid in keep}),
     )
+
+
+def _vapid_from_pem(pem: str, subject: str, origin: str) -> VapidKey:
+    try:
+        public = crypto.vapid_public_key(pem)
+    except ValueError as exc:
+        raise ConfigurationError(f"{origin}: {exc}") from exc
+    return VapidKey(pem, public, subject)
+
+
+def load_vapid_key(settings: Settings) -> VapidKey:
+    """The VAPID key from ``MINDWAY_VAPID_PRIVATE_KEY``, or generated into the keys folder
+    (``vapid_private.pem``, 0600) outside production; production refuses to run without its
+    own key and a real ``MINDWAY_VAPID_SUBJECT``."""
+    subject = settings.vapid_subject.strip()
+    if not subject.startswith(("mailto:", "https://")):
+        raise ConfigurationError("MINDWAY_VAPID_SUBJECT must be a mailto: or https:// URL")
+    path = keys_dir(settings) / "vapid_private.pem"
+    if settings.vapid_private_key is not None:
+        pem = settings.vapid_private_key.get_secret_value().strip() + "\n"
+        key = _vapid_from_pem(pem, subject, "MINDWAY_VAPID_PRIVATE_KEY")
+        if settings.production:
+            if subject in PLACEHOLDER_SUBJECTS or subject.endswith("@localhost"):
+                raise ConfigurationError("production needs a real MINDWAY_VAPID_SUBJECT")
+            generated = _generated_vapid_public(path)
+            if generated is not None and generated == key.public_key:
+                raise ConfigurationError(
+                    "production may not use the VAPID key generated into the data folder"
+                )
+        return key
+    if settings.production:
+        raise ConfigurationError(
+            "production mode needs MINDWAY_VAPID_PRIVATE_KEY; generated keys are refused"
+        )
+    try:
+        if not path.exists():
+            settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _write_private(path, crypto.new_vapid_private_pem())
+        pem = path.read_text()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot create or read {path}: {exc}") from exc
+    return _vapid_from_pem(pem, subject, f"key file {path}")
+
+
+def _generated_vapid_public(path: Path) -> str | None:
+    try:
+        return crypto.vapid_public_key(path.read_text()) if path.exists() else None
+    except (OSError, ValueError):
+        return None

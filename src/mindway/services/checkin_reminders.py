@@ -1,10 +1,11 @@
 """Check-in reminders: when a patient wants a prompt, and the channels that deliver it.
 
 Prompts at times the person chose raise EMA compliance (Shiffman et al. 2008, Annu Rev Clin
-Psychol 4:1). A channel is a :class:`ReminderChannel`: ``in_app`` (the only one now) marks a
-prompt the patient sees on their home page. Web push, e-mail or SMS adapters are future
-plug-ins: they implement ``deliver(db, reminder, now)``, register in :data:`CHANNELS`, and
-must carry no health data in the message ("Time for your check-in", nothing more).
+Psychol 4:1). A channel is a :class:`ReminderChannel`: ``in_app`` always marks a prompt the
+patient sees on their home page; :class:`~mindway.services.web_push.WebPushChannel` also
+notifies each browser the patient subscribed (Web Push, RFC 8030/8291/8292). E-mail or SMS
+adapters are future plug-ins: they implement ``deliver(db, reminder, now)``, and must carry no
+health data in the message ("Time for your check-in", nothing more).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from mindway.errors import InvalidInput
 from mindway.security.policy import OPERATOR, Actor, Permission, role_allows
-from mindway.services import access
+from mindway.services import access, web_push
 from mindway.services.runtime import Runtime
 from mindway.services.views import View
 from mindway.store.models import CheckinReminder, MoodCheckin
@@ -174,7 +175,27 @@ def send_due_prompts(rt: Runtime, now: datetime | None = None) -> int:
         for row in due:
             CHANNELS[row.channel].deliver(uc.db, row, now)
         uc.reason = f"{len(due)} prompts"
-        return len(due)
+        patients = [row.patient_id for row in due]
+    _push(rt, patients)
+    return len(patients)
+
+
+def _push(rt: Runtime, patients: list[uuid.UUID]) -> None:
+    """Web Push to the devices of the patients just prompted. The network waits happen
+    outside any transaction (a slow push service holds no database lock), each bounded by
+    a short timeout; the outcome is recorded and audited afterwards."""
+    push = web_push.channel(rt)
+    if push is None:
+        return
+    with rt.transaction() as db:
+        targets = push.targets(db, patients)
+    if not targets:
+        return
+    results = push.send_all(targets)
+    with rt.use_case(OPERATOR, "checkin_reminder.push", "checkin_reminder") as uc:
+        push.record(uc.db, results)
+        outcomes = [outcome for outcome, _ in results.values()]
+        uc.reason = ", ".join(f"{outcomes.count(o)} {o}" for o in ("sent", "expired", "failed"))
 
 
 def prompt_pending(rt: Runtime, actor: Actor) -> bool:

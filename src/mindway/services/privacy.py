@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 
 from mindway import __version__
 from mindway.security.policy import Actor, Permission
-from mindway.services import access, auth
+from mindway.services import access, auth, web_push
 from mindway.services.checkins import checkin_view
 from mindway.services.clinical_alerts import alert_view
 from mindway.services.consent import state as consent_state
@@ -38,6 +38,7 @@ from mindway.store.models import (
     Consent,
     MoodCheckin,
     Patient,
+    PushSubscription,
     QuestionnaireResponse,
 )
 from mindway.store.types import utcnow
@@ -190,6 +191,13 @@ def _erase_checkins(uc: UseCase, patient: Patient) -> None:
 
 
 register(PatientData("mood_checkins", _export_checkins, _erase_checkins))
+
+
+def _export_push(uc: UseCase, patient: Patient) -> list[dict[str, Any]]:
+    return web_push.export_subscriptions(uc, patient.id)
+
+
+register(PatientData("push_subscriptions", _export_push, _erase_rows(PushSubscription)))
 
 
 def _account_of(uc: UseCase, patient_id: uuid.UUID) -> Account | None:

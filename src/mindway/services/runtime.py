@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mindway.config import Settings
 from mindway.errors import ConfigurationError, Forbidden, MindwayError, NotFound
 from mindway.security import audit as audit_chain
-from mindway.security.keys import Keyring, load_keyring
+from mindway.security.keys import Keyring, VapidKey, load_keyring, load_vapid_key
 from mindway.security.policy import Actor
 from mindway.security.vault import Vault
 from mindway.store import db as store
@@ -33,15 +33,17 @@ class Runtime:
     keyring: Keyring
     engine: Engine
     sessions: sessionmaker[Session]
+    vapid: VapidKey | None = None  # Web Push signing key; None: push reminders are off
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
         """Load keys, connect, and (by default) bring the schema up to date."""
         keyring = load_keyring(settings)
+        vapid = load_vapid_key(settings)
         engine = store.make_engine(settings.sqlalchemy_url)
         if migrate:
             store.upgrade(engine)
-        runtime = cls(settings, keyring, engine, store.make_sessionmaker(engine))
+        runtime = cls(settings, keyring, engine, store.make_sessionmaker(engine), vapid)
         if migrate:
             runtime.check_keys()
         return runtime

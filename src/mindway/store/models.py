@@ -311,3 +311,18 @@ class CheckinReminder(Base):
     channel: Mapped[str] = mapped_column(String(20), default="in_app")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_prompted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class PushSubscription(Base):
+    """A browser's Web Push subscription (RFC 8030) for check-in reminders. The endpoint URL
+    and the browser's keys (RFC 8291 p256dh and auth) are sealed: together they let anyone
+    message the device."""
+
+    __tablename__ = "push_subscription"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"), index=True)
+    endpoint_enc: Mapped[str] = mapped_column(Text)
+    keys_enc: Mapped[str] = mapped_column(Text)  # JSON {"p256dh": ..., "auth": ...}, sealed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(200), default=None)

@@ -19,7 +19,7 @@ from mindway.api.deps import RuntimeDep
 from mindway.clinical.mood import ACTIVITIES, MAX_NOTE
 from mindway.errors import InvalidInput
 from mindway.security.policy import Actor
-from mindway.services import checkin_reminders, checkins
+from mindway.services import checkin_reminders, checkins, web_push
 from mindway.services.checkins import RefusedButFlagged
 from mindway.services.runtime import Runtime
 from mindway.web.charts import ChartPoint, mood_chart
@@ -88,6 +88,8 @@ def _page(
         summary=checkins.summary(rt, ws.actor, patient_id),
         reminder=checkin_reminders.get_reminder(rt, ws.actor, patient_id),
         reminder_saved=request.query_params.get("reminders") == "saved",
+        push_key=rt.vapid.public_key if rt.vapid else None,
+        push_devices=web_push.device_count(rt, ws.actor, patient_id) if rt.vapid else 0,
     )
 
 

@@ -20,6 +20,7 @@ from mindway.web import (
     clinician_pages,
     crisis,
     patient_pages,
+    push_pages,
     questionnaire_pages,
     research_pages,
 )
@@ -51,6 +52,7 @@ for module in (
     crisis,
     patient_pages,
     checkin_pages,
+    push_pages,
     questionnaire_pages,
     clinician_pages,
     alert_pages,
