@@ -10,7 +10,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "mindway"
 DOMAIN_PARTS = ("clinical", "therapy", "chat", "recommend", "vr", "safety")
-PURE_MODULES = ("security/policy.py", "security/crypto.py", "content", "errors.py")
+PURE_MODULES = ("security/policy.py", "security/crypto.py", "content", "errors.py", "interop")
 WEB_OR_DB = (
     "mindway.api",
     "mindway.web",

@@ -40,3 +40,19 @@ def test_checkin_over_http(rt: Runtime, client: TestClient, clinic: Clinic) -> N
     privacy.erase_patient(rt, clinic.admin, clinic.patient_a_id)
     with rt.transaction() as db:
         assert db.query(MoodCheckin).count() == 0 and db.query(CheckinReminder).count() == 0
+
+
+def test_a_malformed_checkin_still_has_its_note_screened(
+    rt: Runtime, client: TestClient, clinic: Clinic
+) -> None:
+    """Crisis first (DESIGN.md safety rules): a wrong type or a missing rating must not stop
+    the note reaching the screen; the care team is told, nothing else is stored."""
+    headers = sign_in(client, clinic.usernames["patient_a"])
+    base = f"{API}/patients/{clinic.patient_a_id}"
+    body = {"mood": "awful", "note": "I am going to kill myself tonight"}
+    refused = client.post(f"{base}/checkins", json=body, headers=headers)
+    assert "crisis resources first" in assert_problem(refused, 422)["title"]
+    assert client.get(f"{base}/checkins", headers=headers).json() == []
+    clinician = sign_in(client, clinic.usernames["clinician_a"])
+    alerts = client.get(f"{API}/clinical-alerts", headers=clinician).json()
+    assert [(a["kind"], a["level"]) for a in alerts] == [("risk", "urgent")]

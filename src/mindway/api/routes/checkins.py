@@ -18,16 +18,20 @@ from mindway.services.checkins import MAX_DAYS, CheckinPublic, CheckinRecorded
 router = APIRouter(prefix="/patients/{patient_id}", tags=["mood tracking"])
 
 
+Rating = int | float | str | None  # validated by the service, after screening
+
+
 class CheckinCreate(Body):
     """A daily check-in. Ranges (ratings 0-10, sleep 0-24 in halves, at most 10 tags of 30
     characters, a note of 2000) are checked by the service *after* the note and tags are
     risk-screened, so that a disclosure is never lost to a range error."""
 
-    mood: int
-    anxiety: int
-    energy: int
-    sleep_hours: float
-    sleep_quality: int
+    # Loosely typed on purpose: a wrong type must not stop the note being screened first.
+    mood: Rating = None
+    anxiety: Rating = None
+    energy: Rating = None
+    sleep_hours: Rating = None
+    sleep_quality: Rating = None
     activities: list[str] = Field(default_factory=list, max_length=50)
     tags: list[str] = Field(default_factory=list, max_length=50)
     note: str | None = Field(default=None, max_length=20_000)
