@@ -20,9 +20,12 @@ run: setup assets
 test: setup-test assets browser
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
+# PyTorch first, pinned to the CPU build (sentence-transformers does not pin it; an unpinned
+# torch pulls a multi-gigabyte GPU build).
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
 
 $(VENV)/.setup: $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -c requirements.lock -e .

@@ -1,4 +1,5 @@
-"""Run every benchmark and write ``bench/results/<name>.json``."""
+"""Run the benchmarks and write ``bench/results/<name>.json``: all of them, or those named
+(``python -m bench chat vr``)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,35 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import clinical, foundation
+from bench import chat, clinical, foundation, jitai, recommend, vr
 
 RESULTS = Path(__file__).parent / "results"
 
 
-def main() -> int:
+BENCHMARKS = {
+    "foundation": foundation.run,
+    "clinical": clinical.run,
+    "chat": chat.run,
+    "jitai": jitai.run,
+    "vr": vr.run,
+    "recommend": recommend.run,
+}
+
+
+def main(names: list[str]) -> int:
+    unknown = sorted(set(names) - set(BENCHMARKS))
+    if unknown:
+        print(f"unknown benchmarks {unknown}; known: {sorted(BENCHMARKS)}", file=sys.stderr)
+        return 2
     RESULTS.mkdir(exist_ok=True)
     machine = {
         "python": sys.version.split()[0],
         "machine": platform.machine(),
         "processor": platform.processor() or "unknown",
     }
-    for name, run in (("foundation", foundation.run), ("clinical", clinical.run)):
+    for name, run in BENCHMARKS.items():
+        if names and name not in names:
+            continue
         figures = {"machine": machine, **run()}
         path = RESULTS / f"{name}.json"
         path.write_text(json.dumps(figures, indent=2) + "\n")
@@ -28,4 +45,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

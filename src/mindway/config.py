@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     # A patient who checks in or has a questionnaire schedule and shows no activity for this
     # many days raises a routine "disengagement" alert for the care team.
     disengagement_days: int = Field(default=7, ge=1, le=90)
+    # Optional generative backend of the chat companion (an OpenAI-compatible server such as
+    # a local Ollama or vLLM): off unless a URL is set. Its replies pass the risk screener
+    # and a content policy before anyone sees them (mindway.chat.generative).
+    chat_llm_url: str | None = None
+    chat_llm_model: str = "llama3.1"
+    chat_llm_api_key: SecretStr | None = None
+    chat_llm_timeout_s: float = Field(default=8.0, gt=0, le=60)
 
     @field_validator("data_dir")
     @classmethod

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from mindway.services import alerts, break_glass, clinical_alerts, measures
+from mindway.services import alerts, break_glass, chat, clinical_alerts, handoffs, measures
 from mindway.services.runtime import Runtime
 from tests.api.calls import API, assert_problem, random_id, sign_in
 from tests.clinic import PASSWORD, Clinic
@@ -160,6 +160,14 @@ RESOURCES = (
         "checkin_reminder.set",
         {"times": ["08:30"], "timezone": "Europe/Berlin"},
     ),
+    Resource(
+        "chat_send", "POST", "/patients/{patient}/chat/messages", "chat.message", {"text": "hi"}
+    ),
+    Resource("chat_messages", "GET", "/patients/{patient}/chat/messages", "chat.read"),
+    Resource("exercises", "GET", "/patients/{patient}/exercises", "exercise.list"),
+    Resource("chat_flagged", "GET", "/chat/flagged", "chat.flagged"),
+    Resource("handoffs", "GET", "/handoffs", "handoff.inbox"),
+    Resource("handoff_read", "POST", "/handoffs/{handoff}/read", "handoff.read"),
 )
 
 Expected = dict[str, int | tuple[int, int]]  # role -> status, or (own, foreign) statuses
@@ -220,6 +228,13 @@ EXPECTED: dict[str, Expected] = {
     "checkin_summary": CARE_RECORD,
     "reminders": CARE_RECORD,
     "reminders_set": only(PATIENT, 200) | {PATIENT: (200, 404)},
+    # Patients talk with the companion; their clinicians read the conversation and exercises.
+    "chat_send": only(PATIENT, 200) | {PATIENT: (200, 404)},
+    "chat_messages": CARE_RECORD,
+    "exercises": CARE_RECORD,
+    "chat_flagged": only(CLINICIAN, 200),
+    "handoffs": only(CLINICIAN, 200),
+    "handoff_read": only(CLINICIAN, 204),
 }
 
 
@@ -245,6 +260,10 @@ def _ids(rt: Runtime, clinic: Clinic, resource: Resource) -> dict[str, Any]:
     if "{clinical_alert}" in resource.path:
         measures.submit(rt, clinic.patient_a, clinic.patient_a_id, "phq9", [0] * 8 + [1])
         ids["clinical_alert"] = clinical_alerts.inbox(rt, clinic.clinician_a)[0].id
+    if "{handoff}" in resource.path:
+        chat.send(rt, clinic.patient_a, clinic.patient_a_id, "send a message to my clinician")
+        chat.send(rt, clinic.patient_a, clinic.patient_a_id, "Could we talk about my sleep?")
+        ids["handoff"] = handoffs.inbox(rt, clinic.clinician_a)[0].id
     if "{grant}" in resource.path or "{alert}" in resource.path:
         reason = "Covering for a colleague on leave"
         ids["grant"] = break_glass.start(rt, clinic.clinician_b, clinic.patient_a_id, reason).id
@@ -311,6 +330,7 @@ def test_access_matrix_without_credentials(rt: Runtime, clinic: Clinic, client: 
             grant=random_id(),
             alert=random_id(),
             clinical_alert=random_id(),
+            handoff=random_id(),
             **ids,
         )
         for resource in RESOURCES

@@ -85,7 +85,7 @@ def test_flagged_note_alerts_the_team_without_quoting_and_shows_crisis_first(
     assert done.show_crisis_resources and done.alerts_raised == ["risk:urgent"]
     (alert,) = clinical_alerts.inbox(rt, clinic.clinician_a)
     assert (alert.kind, alert.level) == ("risk", "urgent")
-    assert "check-in note mentions suicidal ideation" in alert.detail
+    assert "check-in note mentions active suicidal ideation" in alert.detail
     assert "Quetzal" not in alert.detail and "kill" not in alert.detail
 
 

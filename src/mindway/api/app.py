@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,7 +19,7 @@ from mindway import __version__
 from mindway.api import problems
 from mindway.api.deps import RuntimeDep, current_session
 from mindway.api.middleware import BodyLimit, SecurityHeaders
-from mindway.api.routes import admin, auth, checkins, measures, patients, progress
+from mindway.api.routes import admin, auth, chat, checkins, measures, patients, progress
 from mindway.clinical.instruments import load_instruments
 from mindway.config import Settings, get_settings
 from mindway.content.loader import validate_all
@@ -40,6 +41,7 @@ def _api_router() -> APIRouter:
     guarded.include_router(measures.router)
     guarded.include_router(progress.router)
     guarded.include_router(checkins.router)
+    guarded.include_router(chat.router)
     api.include_router(guarded)
     return api
 
@@ -59,6 +61,16 @@ async def _escalate_periodically(rt: Runtime) -> None:
             log.exception("escalating overdue alerts failed; trying again in a minute")
 
 
+def _warm_up_models() -> None:
+    """Load the risk screener's models now, so the first person to type does not wait."""
+    try:
+        from mindway.chat.safety import default_screener
+
+        default_screener().screen("warm up")
+    except Exception:  # the first real message loads them again, and reports any error
+        log.exception("warming up the risk screener failed")
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """Build the app. With ``runtime`` given (tests), the caller owns its lifetime."""
     settings = runtime.settings if runtime else (settings or get_settings())
@@ -72,6 +84,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             yield
             return
         app.state.runtime = await run_in_threadpool(Runtime.open, settings)
+        threading.Thread(target=_warm_up_models, name="warm-up", daemon=True).start()
         watcher = asyncio.create_task(_escalate_periodically(app.state.runtime))
         try:
             yield

@@ -337,10 +337,10 @@ def alerts_escalate() -> None:
 
 def _register_parts() -> None:
     """Each part's commands live in its own module of this package."""
-    from mindway.cli import clinical, evaluate
+    from mindway.cli import chat, clinical, evaluate, recommend, therapy, vr
 
-    clinical.register(app)
-    evaluate.register(app)
+    for part in (clinical, evaluate, chat, therapy, recommend, vr):
+        part.register(app)
 
 
 _register_parts()

@@ -42,10 +42,11 @@ class CheckinValues(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     mood: Rating
-    anxiety: Rating
-    energy: Rating
-    sleep_hours: float = Field(ge=0, le=24, multiple_of=0.5)
-    sleep_quality: Rating
+    # Not asked when the check-in was given in the chat companion (mood only).
+    anxiety: Rating | None = None
+    energy: Rating | None = None
+    sleep_hours: float | None = Field(default=None, ge=0, le=24, multiple_of=0.5)
+    sleep_quality: Rating | None = None
     activities: list[Activity] = Field(default_factory=list, max_length=len(ACTIVITIES))
     tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
 
@@ -66,8 +67,12 @@ class CheckinSummary(BaseModel):
 def _averages(entries: Sequence[tuple[date, CheckinValues]]) -> dict[str, float]:
     if not entries:
         return {}
-    fields = (*RATINGS, "sleep_hours")
-    return {f: round(fmean(float(getattr(v, f)) for _, v in entries), 1) for f in fields}
+    averages: dict[str, float] = {}
+    for name in (*RATINGS, "sleep_hours"):
+        given = [float(value) for _, v in entries if (value := getattr(v, name)) is not None]
+        if given:
+            averages[name] = round(fmean(given), 1)
+    return averages
 
 
 def current_run(days: set[date], today: date) -> int:

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     QUESTIONNAIRE_SUBMIT = "questionnaire.submit"
     CLINICAL_ALERTS = "clinical_alerts.read"
     CHECKIN_SUBMIT = "checkin.submit"  # a patient records their own mood check-ins
+    CHAT = "chat.message"  # a patient talks with the companion
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -48,6 +49,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PATIENT_EXPORT,
             Permission.QUESTIONNAIRE_SUBMIT,
             Permission.CHECKIN_SUBMIT,
+            Permission.CHAT,
         }
     ),
     Role.CLINICIAN: frozenset(
@@ -82,6 +84,7 @@ PATIENT_SCOPED = frozenset(
     {
         Permission.QUESTIONNAIRE_SUBMIT,
         Permission.CHECKIN_SUBMIT,
+        Permission.CHAT,
         Permission.RECORD_READ,
         Permission.RECORD_WRITE,
         Permission.CONSENT_READ,
@@ -99,6 +102,7 @@ SELF_SERVICE = frozenset(
     {
         Permission.QUESTIONNAIRE_SUBMIT,
         Permission.CHECKIN_SUBMIT,
+        Permission.CHAT,
         Permission.RECORD_READ,
         Permission.CONSENT_READ,
         Permission.CONSENT_WRITE,

@@ -20,13 +20,14 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from mindway.clinical.alert_rules import SAME_DAY, AlertSpec
+from mindway.chat.safety import Screening, screen
+from mindway.clinical.alert_rules import AlertSpec
 from mindway.clinical.mood import MAX_NOTE, CheckinSummary, CheckinValues, summarise
 from mindway.errors import Conflict, InvalidInput
-from mindway.safety import Screening, screen
 from mindway.security.policy import Actor, Permission
 from mindway.services import access
 from mindway.services.measures import raise_alert
+from mindway.services.risk_alerts import risk_alert_spec
 from mindway.services.runtime import Runtime, UseCase
 from mindway.services.views import View
 from mindway.store.models import CheckinReminder, MoodCheckin
@@ -69,14 +70,7 @@ def zone_of(uc: UseCase, patient_id: uuid.UUID) -> ZoneInfo:
 
 
 def _risk_spec(screening: Screening) -> AlertSpec:
-    mentions = ", ".join(c.replace("_", " ") for c in screening.categories)
-    return AlertSpec(
-        "risk",
-        "urgent",
-        SAME_DAY,
-        f"A mood check-in note mentions {mentions} (screening level {screening.level}): "
-        "assess risk today.",
-    )
+    return risk_alert_spec(screening.level, screening.categories, "A mood check-in note")
 
 
 def _screen(note: str | None, raw: dict[str, Any], locale: str) -> Screening:
@@ -135,6 +129,22 @@ def _store(
         ) from exc
     uc.reason = "edited" if edited else None
     return row, edited
+
+
+def store_mood(uc: UseCase, patient_id: uuid.UUID, mood: int, note: str | None) -> MoodCheckin:
+    """Today's check-in from the chat companion (mood only; the text was screened by the
+    chat): it edits today's check-in if there is one, keeping its other ratings."""
+    existing = uc.db.scalars(
+        select(MoodCheckin).where(
+            MoodCheckin.patient_id == patient_id,
+            MoodCheckin.local_date == _today(uc, patient_id),
+        )
+    ).first()
+    base = checkin_view(uc, existing) if existing else None
+    values = base.values.model_copy(update={"mood": mood}) if base else CheckinValues(mood=mood)
+    kept_note = note if note else (base.note if base else None)
+    row, _ = _store(uc, patient_id, CheckinValues.model_validate(values.model_dump()), kept_note)
+    return row
 
 
 def record(

@@ -13,7 +13,7 @@ from mindway.security.policy import Actor, Permission
 from mindway.security.vault import Vault
 from mindway.services import access
 from mindway.services.names import name_of
-from mindway.services.runtime import Runtime
+from mindway.services.runtime import Runtime, UseCase
 from mindway.services.views import NotePublic, PatientRecord, PatientSummary
 from mindway.store.models import (
     Account,
@@ -61,6 +61,20 @@ def record_view(db: Session, vault: Vault, patient: Patient) -> PatientRecord:
         locale=patient.locale,
         care_teams=team_names(db, patient.id),
         created_at=patient.created_at,
+    )
+
+
+def caseload_ids(uc: UseCase, actor: Actor) -> list[uuid.UUID]:
+    """The ids of the patients on the clinician's care teams (erased ones left out)."""
+    assert actor.account_id is not None
+    return list(
+        uc.db.scalars(
+            select(Patient.id)
+            .join(CareTeamPatient, CareTeamPatient.patient_id == Patient.id)
+            .join(CareTeamClinician, CareTeamClinician.team_id == CareTeamPatient.team_id)
+            .where(CareTeamClinician.account_id == actor.account_id, Patient.erased_at.is_(None))
+            .distinct()
+        )
     )
 
 

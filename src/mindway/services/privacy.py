@@ -32,10 +32,14 @@ from mindway.store.models import (
     AuditEvent,
     BreakGlass,
     CareTeamPatient,
+    ChatConversation,
+    ChatMessage,
     CheckinReminder,
     ClinicalAlert,
     ClinicalNote,
+    ClinicianMessage,
     Consent,
+    ExerciseRecord,
     MoodCheckin,
     Patient,
     PushSubscription,
@@ -198,6 +202,60 @@ def _export_push(uc: UseCase, patient: Patient) -> list[dict[str, Any]]:
 
 
 register(PatientData("push_subscriptions", _export_push, _erase_rows(PushSubscription)))
+
+
+def _export_chat(uc: UseCase, patient: Patient) -> dict[str, Any]:
+    rows = uc.db.scalars(
+        select(ChatMessage)
+        .where(ChatMessage.patient_id == patient.id)
+        .order_by(ChatMessage.created_at)
+    )
+    handoffs = uc.db.scalars(
+        select(ClinicianMessage).where(ClinicianMessage.patient_id == patient.id)
+    )
+    return {
+        "messages": [
+            {
+                "role": m.role,
+                "text": uc.vault.open("chat_message", "text", m.id, m.text_enc),
+                "risk": m.risk,
+                "created_at": m.created_at.isoformat(),
+            }
+            for m in rows
+        ],
+        "messages_to_clinician": [
+            {
+                "message": uc.vault.open("clinician_message", "body", h.id, h.body_enc),
+                "created_at": h.created_at.isoformat(),
+            }
+            for h in handoffs
+        ],
+    }
+
+
+def _erase_chat(uc: UseCase, patient: Patient) -> None:
+    for model in (ChatMessage, ChatConversation, ClinicianMessage):
+        _erase_rows(model)(uc, patient)
+
+
+def _export_exercises(uc: UseCase, patient: Patient) -> list[dict[str, Any]]:
+    rows = uc.db.scalars(
+        select(ExerciseRecord)
+        .where(ExerciseRecord.patient_id == patient.id)
+        .order_by(ExerciseRecord.created_at)
+    )
+    return [
+        {
+            "exercise": r.exercise,
+            "created_at": r.created_at.isoformat(),
+            "fields": json.loads(uc.vault.open("exercise_record", "fields", r.id, r.fields_enc)),
+        }
+        for r in rows
+    ]
+
+
+register(PatientData("chat", _export_chat, _erase_chat))
+register(PatientData("exercises", _export_exercises, _erase_rows(ExerciseRecord)))
 
 
 def _account_of(uc: UseCase, patient_id: uuid.UUID) -> Account | None:

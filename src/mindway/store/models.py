@@ -326,3 +326,61 @@ class PushSubscription(Base):
     keys_enc: Mapped[str] = mapped_column(Text)  # JSON {"p256dh": ..., "auth": ...}, sealed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class ChatConversation(Base):
+    """A patient's conversation with the companion: its dialogue state (flows, memory, key
+    points) sealed as JSON, and the highest risk level screened in it, for the team's view."""
+
+    __tablename__ = "chat_conversation"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"), primary_key=True)
+    state_enc: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    flagged_level: Mapped[str] = mapped_column(String(10), default="none")
+    flagged_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ChatMessage(Base):
+    """One message of a conversation, sealed; ``risk`` is the screening of a person's message
+    (``none`` for the companion's replies)."""
+
+    __tablename__ = "chat_message"
+    __table_args__ = (Index("ix_chat_message_patient_time", "patient_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    role: Mapped[str] = mapped_column(String(10))
+    text_enc: Mapped[str] = mapped_column(Text)
+    risk: Mapped[str] = mapped_column(String(10), default="none")
+    flow: Mapped[str | None] = mapped_column(String(40), default=None)
+
+
+class ClinicianMessage(Base):
+    """A message a patient asked the companion to pass to their care team (a handoff), sealed
+    with the conversation's key points; read by a clinician on the team."""
+
+    __tablename__ = "clinician_message"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    body_enc: Mapped[str] = mapped_column(Text)
+    key_points_enc: Mapped[str] = mapped_column(Text)
+    read_at: Mapped[datetime | None] = mapped_column(default=None)
+    read_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id"), default=None)
+
+
+class ExerciseRecord(Base):
+    """A finished CBT exercise (thought record, activity plan, worry list), its fields sealed
+    as JSON; ``source`` says where it was done (chat or the exercise pages)."""
+
+    __tablename__ = "exercise_record"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"), index=True)
+    exercise: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fields_enc: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20), default="chat")

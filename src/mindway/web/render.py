@@ -42,11 +42,16 @@ NAV: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.PATIENT: (
         ("/patient", "Home"),
         ("/patient/checkin", "Check in"),
+        ("/patient/chat", "Talk it through"),
         ("/patient/questionnaires", "Questionnaires"),
         ("/patient/progress", "My progress"),
         ("/patient/notes", "My notes"),
     ),
-    Role.CLINICIAN: (("/clinician", "Caseload"), (ALERTS_HREF, "Alerts")),
+    Role.CLINICIAN: (
+        ("/clinician", "Caseload"),
+        (ALERTS_HREF, "Alerts"),
+        ("/clinician/conversations", "Conversations"),
+    ),
     Role.ADMIN: (
         ("/admin/accounts", "Accounts"),
         ("/admin/teams", "Care teams"),

@@ -1,0 +1,202 @@
+"""Pharmacogenomic guidance for antidepressants from the CPIC guidelines.
+
+Diplotype to phenotype follows CPIC: CYP2D6 by activity score (Caudle et al. 2020, Clin
+Transl Sci 13:116; used by Bousman et al. 2023, Clin Pharmacol Ther 114:51), CYP2C19 and
+CYP2B6 by allele function (Bousman 2023, Table 1 and supplement). Phenotype x drug rules are
+the data table ``data/cpic.yaml`` (Bousman 2023 for SSRIs/SNRIs; Hicks et al. 2017, Clin
+Pharmacol Ther 102:37, for tricyclics), each row citing its source and table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from mindway.errors import InvalidInput
+
+GENES = ("CYP2D6", "CYP2C19", "CYP2B6")
+PHENOTYPES = (
+    "ultrarapid",
+    "rapid",
+    "normal",
+    "intermediate",
+    "likely intermediate",
+    "poor",
+    "likely poor",
+    "indeterminate",
+)
+EFFECTS = (
+    "standard",
+    "reduce_dose",
+    "titrate_slowly",
+    "increase_dose",
+    "consider_alternative",
+    "avoid",
+    "no_recommendation",
+)
+STRENGTHS = ("strong", "moderate", "optional", "no recommendation")
+_ALLELE = re.compile(r"^(\*\d+)(?:x(\d+|N))?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PgxRule:
+    """One row of the CPIC table, for one gene, phenotype and drug."""
+
+    gene: str
+    phenotype: str
+    drug: str
+    recommendation: str
+    strength: str
+    effect: str
+    fraction: float | None
+    citation: str
+    table: int
+    verified: bool
+
+
+@dataclass(frozen=True)
+class PgxNote:
+    """Guidance for one drug given one of the patient's phenotypes."""
+
+    drug: str
+    gene: str
+    phenotype: str
+    recommendation: str
+    strength: str
+    effect: str
+    fraction: float | None
+    citation: str
+    verified: bool
+
+
+@cache
+def _data(name: str) -> Any:
+    text = resources.files("mindway.recommend").joinpath(f"data/{name}").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+@cache
+def rules() -> tuple[PgxRule, ...]:
+    """Every (gene, phenotype, drug) row of the CPIC table."""
+    data = _data("cpic.yaml")
+    sources: dict[str, str] = data["sources"]
+    expanded = []
+    for row in data["rules"]:
+        for phenotype in row["phenotypes"]:
+            for drug in row["drugs"]:
+                expanded.append(
+                    PgxRule(
+                        gene=row["gene"],
+                        phenotype=phenotype,
+                        drug=drug,
+                        recommendation=" ".join(row["recommendation"].split()),
+                        strength=row["strength"],
+                        effect=row["effect"],
+                        fraction=row.get("fraction"),
+                        citation=_citation(sources[row["source"]], row["table"]),
+                        table=int(row["table"]),
+                        verified=bool(row["verified"]),
+                    )
+                )
+    return tuple(expanded)
+
+
+def _citation(source: str, table: int) -> str:
+    return f"{' '.join(source.split())} Table {table}."
+
+
+def rule(gene: str, phenotype: str, drug: str) -> PgxRule | None:
+    key = (gene.upper(), phenotype.lower(), drug.lower())
+    for row in rules():
+        if (row.gene, row.phenotype, row.drug) == key:
+            return row
+    return None
+
+
+def guidance(drug: str, phenotypes: dict[str, str]) -> list[PgxNote]:
+    """CPIC notes for ``drug`` given the patient's phenotypes (gene -> phenotype)."""
+    notes = []
+    for gene, phenotype in phenotypes.items():
+        found = rule(gene, phenotype, drug)
+        if found is None:
+            continue
+        notes.append(
+            PgxNote(
+                drug=found.drug,
+                gene=found.gene,
+                phenotype=found.phenotype,
+                recommendation=found.recommendation,
+                strength=found.strength,
+                effect=found.effect,
+                fraction=found.fraction,
+                citation=found.citation,
+                verified=found.verified,
+            )
+        )
+    return notes
+
+
+def phenotype_from_diplotype(gene: str, diplotype: str) -> str:
+    """The CPIC phenotype for a diplotype such as ``*1/*2`` or ``*1/*2x2``."""
+    gene = gene.upper()
+    if gene not in GENES:
+        raise InvalidInput(f"unknown gene {gene!r} (known: {', '.join(GENES)})")
+    parts = diplotype.replace(" ", "").split("/")
+    if len(parts) != 2:
+        raise InvalidInput(f"a diplotype has two alleles separated by '/', got {diplotype!r}")
+    alleles = [_parse_allele(p) for p in parts]
+    tables = _data("alleles.yaml")[gene]
+    if gene == "CYP2D6":
+        return _cyp2d6(alleles, tables["activity"])
+    functions = tables["function"]
+    if any(name not in functions for name, _ in alleles):
+        return "indeterminate"
+    return _by_function(sorted(functions[name] for name, _ in alleles), gene)
+
+
+def _parse_allele(text: str) -> tuple[str, int]:
+    match = _ALLELE.match(text)
+    if not match:
+        raise InvalidInput(f"not a star allele: {text!r}")
+    copies = match.group(2)
+    count = 1 if copies is None else (2 if copies.upper() == "N" else int(copies))
+    return match.group(1), count
+
+
+def _cyp2d6(alleles: list[tuple[str, int]], activity: dict[str, float]) -> str:
+    """Activity score: 0 poor; 0.25-1 intermediate; 1.25-2.25 normal; > 2.25 ultrarapid.
+
+    ``xN`` with an unknown copy number counts as two copies (the minimum it can mean)."""
+    if any(name not in activity for name, _ in alleles):
+        return "indeterminate"
+    score = sum(activity[name] * copies for name, copies in alleles)
+    if score == 0:
+        return "poor"
+    if score <= 1.0:
+        return "intermediate"
+    if score <= 2.25:
+        return "normal"
+    return "ultrarapid"
+
+
+def _by_function(functions: list[str], gene: str) -> str:
+    """CYP2C19 and CYP2B6 phenotypes from the two alleles' functions (Bousman 2023)."""
+    pair = tuple(functions)
+    table = {
+        ("normal", "normal"): "normal",
+        ("increased", "normal"): "rapid",
+        ("increased", "increased"): "ultrarapid",
+        ("none", "normal"): "intermediate",
+        ("increased", "none"): "intermediate",
+        ("none", "none"): "poor",
+        ("decreased", "normal"): "intermediate",
+        ("decreased", "increased"): "intermediate",
+        ("decreased", "decreased"): "poor",
+        ("decreased", "none"): "poor",
+    }
+    return table.get(pair, "indeterminate")  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Digital therapeutics: CBT and mindfulness content, programmes, exercises, insights, JITAI."""
