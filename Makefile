@@ -46,7 +46,13 @@ $(VENDOR)/htmx.min.js: node_modules/.package-lock.json
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
-assets: $(VENDOR)/htmx.min.js
+# three.js and its WebXR button for the VR exposure scenes, bundled into one ES module.
+$(VENDOR)/three.bundle.js: node_modules/.package-lock.json src/mindway/web/static/vr/three-entry.js
+	mkdir -p $(VENDOR)
+	node_modules/.bin/esbuild src/mindway/web/static/vr/three-entry.js --bundle --format=esm \
+		--minify --legal-comments=eof --log-level=warning --outfile=$@
+
+assets: $(VENDOR)/htmx.min.js $(VENDOR)/three.bundle.js
 
 # Browser tests drive Debian's Chromium with Playwright (Playwright cannot download browsers here).
 browser:

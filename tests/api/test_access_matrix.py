@@ -20,6 +20,8 @@ from fastapi.testclient import TestClient
 
 from mindway.services import alerts, break_glass, chat, clinical_alerts, handoffs, measures
 from mindway.services.runtime import Runtime
+from mindway.services.vr_hierarchy import add_item as add_vr_item
+from mindway.services.vr_sessions import start_session as start_vr_session
 from tests.api.calls import API, assert_problem, random_id, sign_in
 from tests.clinic import PASSWORD, Clinic
 from tests.services.audit_trail import AuditWatch
@@ -168,6 +170,115 @@ RESOURCES = (
     Resource("chat_flagged", "GET", "/chat/flagged", "chat.flagged"),
     Resource("handoffs", "GET", "/handoffs", "handoff.inbox"),
     Resource("handoff_read", "POST", "/handoffs/{handoff}/read", "handoff.read"),
+    # Digital therapeutics (issue 5).
+    Resource("programmes", "GET", "/programmes", None),
+    Resource("programme", "GET", "/patients/{patient}/programme", "programme.read"),
+    Resource(
+        "programme_enrol",
+        "POST",
+        "/patients/{patient}/programme",
+        "programme.enrol",
+        {"programme": "sleep_better"},
+    ),
+    Resource(
+        "programme_progress",
+        "POST",
+        "/patients/{patient}/programme/progress",
+        "programme.progress",
+        {"session": 1, "item": "module:sleep"},
+    ),
+    Resource(
+        "exercise_draft",
+        "PUT",
+        "/patients/{patient}/exercise-drafts",
+        "exercise.draft",
+        {"exercise": "activity_plan", "fields": {"activity": "Walk by the river"}},
+    ),
+    Resource(
+        "exercise_finish",
+        "POST",
+        "/patients/{patient}/exercise-records",
+        "exercise.finish",
+        {
+            "exercise": "activity_plan",
+            "fields": {"activity": "Walk", "when": "Tuesday 10:00", "mood_expected": "6"},
+        },
+    ),
+    Resource("insights", "GET", "/patients/{patient}/insights", "insight.read"),
+    Resource(
+        "recommendations", "GET", "/patients/{patient}/recommendations", "recommendation.read"
+    ),
+    Resource("prompt", "GET", "/patients/{patient}/prompt", "jitai.prompt_read"),
+    Resource("treatment_options", "GET", "/patients/{patient}/treatment-options", "recommend.view"),
+    Resource(
+        "pgx_record",
+        "POST",
+        "/patients/{patient}/pharmacogenomics",
+        "recommend.pgx_record",
+        {"gene": "CYP2C19", "diplotype": "*2/*2"},
+    ),
+    Resource(
+        "treatment_record",
+        "POST",
+        "/patients/{patient}/treatments",
+        "recommend.treatment_record",
+        {"treatment": "sertraline", "response": "partial"},
+    ),
+    Resource(
+        "treatment_decision",
+        "POST",
+        "/patients/{patient}/treatment-decisions",
+        "recommend.decision_record",
+        {"chosen": "escitalopram", "reason": "Prefers a once-daily tablet"},
+    ),
+    Resource(
+        "treatment_training_rows",
+        "GET",
+        "/research/treatment-decisions.csv",
+        "recommend.training_rows",
+    ),
+    Resource("vr_hierarchy", "GET", "/patients/{patient}/vr/hierarchy", "vr.hierarchy.list"),
+    Resource(
+        "vr_hierarchy_add",
+        "POST",
+        "/patients/{patient}/vr/hierarchy",
+        "vr.hierarchy.add",
+        {"label": "A balcony", "suds": 40, "scene": "heights"},
+    ),
+    Resource("vr_progress", "GET", "/patients/{patient}/vr/progress", "vr.hierarchy.progress"),
+    Resource("vr_sessions", "GET", "/patients/{patient}/vr/sessions", "vr.session.list"),
+    Resource(
+        "vr_session_start",
+        "POST",
+        "/patients/{patient}/vr/hierarchy/{vr_item}/sessions",
+        "vr.session.start",
+    ),
+    Resource(
+        "vr_session_report",
+        "GET",
+        "/patients/{patient}/vr/sessions/{vr_session}",
+        "vr.session.report",
+    ),
+    Resource(
+        "vr_session_message",
+        "POST",
+        "/patients/{patient}/vr/sessions/{vr_session}/messages",
+        "vr.session.step",
+        {"t": 0.0, "hr": 72.0, "eda": None, "suds": None},
+    ),
+    Resource(
+        "vr_session_override",
+        "POST",
+        "/patients/{patient}/vr/sessions/{vr_session}/override",
+        "vr.session.override",
+        {"action": "hold"},
+    ),
+    Resource(
+        "vr_session_end",
+        "POST",
+        "/patients/{patient}/vr/sessions/{vr_session}/end",
+        "vr.session.end",
+    ),
 )
 
 Expected = dict[str, int | tuple[int, int]]  # role -> status, or (own, foreign) statuses
@@ -235,6 +346,34 @@ EXPECTED: dict[str, Expected] = {
     "chat_flagged": only(CLINICIAN, 200),
     "handoffs": only(CLINICIAN, 200),
     "handoff_read": only(CLINICIAN, 204),
+    # Programmes: clinicians assign, step-1 patients self-enrol; only patients tick progress,
+    # do exercises and see prompts (no programme yet: progress is refused, 422).
+    "programmes": dict.fromkeys(ROLES, 200),
+    "programme": CARE_RECORD,
+    "programme_enrol": {PATIENT: (201, 404), CLINICIAN: (201, 404), ADMIN: 403, RESEARCHER: 403},
+    "programme_progress": only(PATIENT, 422) | {PATIENT: (422, 404)},
+    "exercise_draft": only(PATIENT, 200) | {PATIENT: (200, 404)},
+    "exercise_finish": only(PATIENT, 201) | {PATIENT: (201, 404)},
+    "insights": CARE_RECORD,
+    "recommendations": CARE_RECORD,
+    "prompt": only(PATIENT, 200) | {PATIENT: (200, 404)},
+    # Treatment decision support is for the care team only: patients never see it.
+    "treatment_options": {PATIENT: 403, CLINICIAN: (200, 404), ADMIN: 403, RESEARCHER: 403},
+    "pgx_record": {PATIENT: 403, CLINICIAN: (201, 404), ADMIN: 403, RESEARCHER: 403},
+    "treatment_record": {PATIENT: 403, CLINICIAN: (201, 404), ADMIN: 403, RESEARCHER: 403},
+    "treatment_decision": {PATIENT: 403, CLINICIAN: (201, 404), ADMIN: 403, RESEARCHER: 403},
+    "treatment_training_rows": only(RESEARCHER, 200),
+    # VR exposure: the patient and their team build the hierarchy and run sessions; only the
+    # therapist overrides the controller.
+    "vr_hierarchy": CARE_RECORD,
+    "vr_hierarchy_add": {PATIENT: (201, 404), CLINICIAN: (201, 404), ADMIN: 403, RESEARCHER: 403},
+    "vr_progress": CARE_RECORD,
+    "vr_sessions": CARE_RECORD,
+    "vr_session_start": {PATIENT: (201, 404), CLINICIAN: (201, 404), ADMIN: 403, RESEARCHER: 403},
+    "vr_session_report": CARE_RECORD,
+    "vr_session_message": CARE_RECORD,
+    "vr_session_override": only(CLINICIAN, 200) | {CLINICIAN: (200, 404)},
+    "vr_session_end": CARE_RECORD,
 }
 
 
@@ -264,6 +403,13 @@ def _ids(rt: Runtime, clinic: Clinic, resource: Resource) -> dict[str, Any]:
         chat.send(rt, clinic.patient_a, clinic.patient_a_id, "send a message to my clinician")
         chat.send(rt, clinic.patient_a, clinic.patient_a_id, "Could we talk about my sleep?")
         ids["handoff"] = handoffs.inbox(rt, clinic.clinician_a)[0].id
+    if "{vr_item}" in resource.path or "{vr_session}" in resource.path:
+        item = {"label": "A balcony", "suds": 40, "scene": "heights"}
+        added = add_vr_item(rt, clinic.clinician_a, clinic.patient_a_id, item).item
+        assert added is not None
+        ids["vr_item"] = added.id
+        started = start_vr_session(rt, clinic.patient_a, clinic.patient_a_id, added.id)
+        ids["vr_session"] = started.id
     if "{grant}" in resource.path or "{alert}" in resource.path:
         reason = "Covering for a colleague on leave"
         ids["grant"] = break_glass.start(rt, clinic.clinician_b, clinic.patient_a_id, reason).id
@@ -331,6 +477,8 @@ def test_access_matrix_without_credentials(rt: Runtime, clinic: Clinic, client: 
             alert=random_id(),
             clinical_alert=random_id(),
             handoff=random_id(),
+            vr_item=random_id(),
+            vr_session=random_id(),
             **ids,
         )
         for resource in RESOURCES

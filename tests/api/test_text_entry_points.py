@@ -16,6 +16,15 @@ SCREENED = {
     ("POST", "/api/v1/patients/{patient_id}/chat/messages", "text"): "tests/services/test_chat.py",
     ("POST", "/api/v1/patients/{patient_id}/checkins", "note"): "tests/services/test_checkins.py",
     ("POST", "/api/v1/patients/{patient_id}/checkins", "tags"): "tests/services/test_checkins.py",
+    ("PUT", "/api/v1/patients/{patient_id}/exercise-drafts", "fields"): (
+        "tests/services/test_exercise_forms.py"
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/exercise-records", "fields"): (
+        "tests/services/test_exercise_forms.py"
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/vr/hierarchy", "label"): (
+        "tests/services/test_vr_sessions.py::test_a_flagged_label_alerts_the_team_and_is_not_saved"
+    ),
 }
 NOT_PATIENT_TEXT = {
     "username": "sign-in identifier",
@@ -52,6 +61,24 @@ NOT_PATIENT_TEXT = {
     "cssrs_risk": "a risk level from a fixed list",
     "preferences": "treatment preferences from a fixed list",
     "previous_good_response": "a treatment name a clinician enters for triage",
+    "programme": "a programme id",
+    "add": "session keys a clinician adds to a programme",
+    "item": "a programme item key",
+    "exercise": "an exercise form id",
+    "suds": "a number 0-100",
+    "intensity_lo": "a number 0-1",
+    "intensity_hi": "a number 0-1",
+    "scene": "a scene name from a fixed list",
+    "action": "a therapist override from a fixed list",
+    "gene": "a pharmacogene (clinician-entered result)",
+    "diplotype": "star alleles (clinician-entered result)",
+    "phenotype": "a metaboliser phenotype (clinician-entered result)",
+    "treatment": "a treatment name a clinician records",
+    "side_effects": "a clinician's record of side effects (clinician-only route)",
+    "response": "a treatment response from a fixed list",
+    "started": "a date",
+    "ended": "a date",
+    "chosen": "the option a clinician chose",
 }
 
 
@@ -64,7 +91,8 @@ def _string_fields(schema: dict[str, Any], spec: dict[str, Any], seen: set[str])
     found: set[str] = set()
     for key, prop in schema.get("properties", {}).items():
         options = [prop, *prop.get("anyOf", []), *prop.get("oneOf", [])]
-        if any(o.get("type") == "string" or o.get("items", {}).get("type") == "string" for o in options):
+        kinds = {o.get("type") for o in options} | {o.get("items", {}).get("type") for o in options}
+        if "string" in kinds:
             found.add(key)
         for option in options:
             if "$ref" in option or "properties" in option:

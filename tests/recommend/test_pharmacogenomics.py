@@ -76,6 +76,8 @@ EXPECTED = [
     ("CYP2C19", "ultrarapid", "amitriptyline", "optional", "avoid", None, TCA_2017),
     ("CYP2C19", "rapid", "amitriptyline", "optional", "avoid", None, TCA_2017),
     ("CYP2C19", "normal", "amitriptyline", "strong", "standard", None, TCA_2017),
+    # Hicks 2017 CYP2C19 table: "strong" for normal AND intermediate metabolisers
+    ("CYP2C19", "intermediate", "amitriptyline", "strong", "standard", None, TCA_2017),
     ("CYP2C19", "poor", "amitriptyline", "moderate", "avoid", None, TCA_2017),
     ("CYP2C19", "poor", "imipramine", "optional", "avoid", None, TCA_2017),
 ]
@@ -111,6 +113,20 @@ def test_table_is_well_formed() -> None:
         key = (row.gene, row.phenotype, row.drug)
         assert key not in keys, f"duplicate rule {key}"
         keys.add(key)
+
+
+def test_verified_rows_name_the_text_they_were_checked_against() -> None:
+    verified = [r for r in rules() if r.verified]
+    assert len(verified) >= 20
+    assert all(r.checked_against for r in verified)
+    assert not any(r.checked_against for r in rules() if not r.verified)
+
+
+def test_tricyclic_rows_are_verified_against_hicks_2017() -> None:
+    for phenotype in ("ultrarapid", "normal", "intermediate", "poor"):
+        for drug in ("amitriptyline", "nortriptyline"):
+            found = rule("CYP2D6", phenotype, drug)
+            assert found is not None and found.verified and found.table == 2
 
 
 def test_every_ssri_snri_drug_has_a_normal_metaboliser_row() -> None:

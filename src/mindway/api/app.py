@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import logging
-from collections.abc import AsyncIterator
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -20,10 +21,14 @@ from mindway.api import problems
 from mindway.api.deps import RuntimeDep, current_session
 from mindway.api.middleware import BodyLimit, SecurityHeaders
 from mindway.api.routes import admin, auth, chat, checkins, measures, patients, progress
+from mindway.api.routes import therapy as therapy_routes
+from mindway.api.routes.recommend import router as recommend_router
+from mindway.api.routes.vr import router as vr_router
+from mindway.api.routes.vr_socket import router as vr_socket_router
 from mindway.clinical.instruments import load_instruments
 from mindway.config import Settings, get_settings
 from mindway.content.loader import validate_all
-from mindway.services import clinical_alerts, disengagement
+from mindway.services import clinical_alerts, disengagement, jitai_prompts, programmes
 from mindway.services.runtime import Runtime
 from mindway.store.db import ping
 
@@ -33,7 +38,7 @@ API_PREFIX = "/api/v1"
 
 def _api_router() -> APIRouter:
     """Everything under /api/v1; all but /auth/* need a complete session."""
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
     api.include_router(auth.router)
     guarded = APIRouter(dependencies=[Depends(current_session)])
     guarded.include_router(patients.router)
@@ -42,6 +47,10 @@ def _api_router() -> APIRouter:
     guarded.include_router(progress.router)
     guarded.include_router(checkins.router)
     guarded.include_router(chat.router)
+    guarded.include_router(therapy_routes.router)
+    guarded.include_router(vr_router)
+    guarded.include_router(recommend_router)
+    api.include_router(vr_socket_router)  # authenticates itself (browsers send no headers)
     api.include_router(guarded)
     return api
 
@@ -54,15 +63,36 @@ async def _escalate_periodically(rt: Runtime) -> None:
     the server runs (with several workers each checks; escalation is idempotent)."""
     while True:
         await asyncio.sleep(ESCALATION_INTERVAL_SECONDS)
-        try:
-            await run_in_threadpool(clinical_alerts.escalate_overdue, rt)
-            await run_in_threadpool(disengagement.watch_engagement, rt)
-        except Exception:  # keep watching: a database blip must not stop escalation for good
-            log.exception("escalating overdue alerts failed; trying again in a minute")
+        for job in MINUTE_JOBS:
+            try:
+                await run_in_threadpool(job, rt)
+            except Exception:  # keep watching: a database blip must not stop the others
+                log.exception("%s failed; trying again in a minute", job.__qualname__)
+
+
+def _jitai_prompts(rt: Runtime) -> int:
+    return jitai_prompts.decide_prompts(rt)
+
+
+def _programme_disengagement(rt: Runtime) -> int:
+    return programmes.programme_disengagement(rt)
+
+
+# What the server does once a minute: escalation first (safety), then engagement.
+MINUTE_JOBS: tuple[Callable[[Runtime], object], ...] = (
+    clinical_alerts.escalate_overdue,
+    disengagement.watch_engagement,
+    _programme_disengagement,
+    _jitai_prompts,
+)
+
+
+WARM_UP_DELAY_S = 3.0
 
 
 def _warm_up_models() -> None:
     """Load the risk screener's models now, so the first person to type does not wait."""
+    time.sleep(WARM_UP_DELAY_S)  # let the server answer its first requests first
     try:
         from mindway.chat.safety import default_screener
 

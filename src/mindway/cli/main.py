@@ -183,6 +183,9 @@ def demo(
             has_logins = demo_clinic.has_demo_clinic(rt)
         else:
             demo_clinic.seed(rt, patients=patients, seed=seed)
+            from mindway.services.demo_therapy import seed_therapy_demo
+
+            seed_therapy_demo(rt, seed=seed)
             err.print(f"demo clinic seeded with {patients} synthetic patients")
             has_logins = True
     if has_logins:
@@ -341,6 +344,7 @@ def _register_parts() -> None:
 
     for part in (clinical, evaluate, chat, therapy, recommend, vr):
         part.register(app)
+    __import__("mindway.cli.backup", fromlist=["register"]).register(app)  # backup, restore
 
 
 _register_parts()

@@ -57,6 +57,7 @@ class PgxRule:
     citation: str
     table: int
     verified: bool
+    checked_against: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,14 @@ def rules() -> tuple[PgxRule, ...]:
                         citation=_citation(sources[row["source"]], row["table"]),
                         table=int(row["table"]),
                         verified=bool(row["verified"]),
+                        checked_against=_clean(row.get("checked_against")),
                     )
                 )
     return tuple(expanded)
+
+
+def _clean(text: str | None) -> str | None:
+    return " ".join(text.split()) if text else None
 
 
 def _citation(source: str, table: int) -> str:

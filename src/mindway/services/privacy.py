@@ -257,6 +257,14 @@ def _export_exercises(uc: UseCase, patient: Patient) -> list[dict[str, Any]]:
 register(PatientData("chat", _export_chat, _erase_chat))
 register(PatientData("exercises", _export_exercises, _erase_rows(ExerciseRecord)))
 
+from mindway.services.therapy_records import erase_therapy, export_therapy  # noqa: E402
+
+register(PatientData("therapy", export_therapy, erase_therapy))
+
+from mindway.services.vr_reports import erase_vr, export_vr  # noqa: E402
+
+register(PatientData("vr_exposure", export_vr, erase_vr))
+
 
 def _account_of(uc: UseCase, patient_id: uuid.UUID) -> Account | None:
     return uc.db.scalars(select(Account).where(Account.patient_id == patient_id)).first()
@@ -308,3 +316,8 @@ def erase_patient(rt: Runtime, actor: Actor, patient_id: uuid.UUID) -> None:
             setattr(patient, f"{column}_enc", None)
         patient.erased_at = utcnow()
         uc.reason = f"{uc.vault.destroy(str(patient_id))} data keys destroyed"
+
+
+from mindway.services.recommendations import erase_recommend, export_recommend  # noqa: E402
+
+register(PatientData("treatment_recommendations", export_recommend, erase_recommend))

@@ -384,3 +384,8 @@ class ExerciseRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     fields_enc: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(20), default="chat")
+
+
+from mindway.store.recommend_models import *  # noqa: E402,F403
+from mindway.store.therapy_models import *  # noqa: E402,F403
+from mindway.store.vr_models import *  # noqa: E402,F403

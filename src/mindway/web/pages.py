@@ -23,7 +23,10 @@ from mindway.web import (
     patient_pages,
     push_pages,
     questionnaire_pages,
+    recommend_pages,
     research_pages,
+    therapy_pages,
+    vr_pages,
 )
 from mindway.web.render import PageRoute, install_error_pages, redirect
 from mindway.web.session import HOMES, MfaPending, WebSession, maybe_signed_in, runtime_of
@@ -61,6 +64,9 @@ for module in (
     admin_pages,
     audit_pages,
     research_pages,
+    therapy_pages,
+    recommend_pages,
+    vr_pages,
 ):
     router.include_router(module.router)
 

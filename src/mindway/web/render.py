@@ -43,6 +43,8 @@ NAV: dict[Role, tuple[tuple[str, str], ...]] = {
         ("/patient", "Home"),
         ("/patient/checkin", "Check in"),
         ("/patient/chat", "Talk it through"),
+        ("/patient/exposure", "Exposure"),
+        ("/patient/programme", "My programme"),
         ("/patient/questionnaires", "Questionnaires"),
         ("/patient/progress", "My progress"),
         ("/patient/notes", "My notes"),
@@ -51,6 +53,7 @@ NAV: dict[Role, tuple[tuple[str, str], ...]] = {
         ("/clinician", "Caseload"),
         (ALERTS_HREF, "Alerts"),
         ("/clinician/conversations", "Conversations"),
+        ("/clinician/exposure", "Exposure"),
     ),
     Role.ADMIN: (
         ("/admin/accounts", "Accounts"),

@@ -87,8 +87,11 @@ def export(patient_id: uuid.UUID, rt: RuntimeDep, actor: CurrentActor) -> dict[s
     return privacy.export_patient(rt, actor, patient_id)
 
 
-@router.get("/{patient_id}/fhir", response_class=JSONResponse)
-def export_fhir(patient_id: uuid.UUID, rt: RuntimeDep, actor: CurrentActor) -> JSONResponse:
+class FhirJSONResponse(JSONResponse):
+    media_type = "application/fhir+json"
+
+
+@router.get("/{patient_id}/fhir", response_class=FhirJSONResponse)
+def export_fhir(patient_id: uuid.UUID, rt: RuntimeDep, actor: CurrentActor) -> FhirJSONResponse:
     """The patient's questionnaires, scores and open risk flags as a FHIR R4 Bundle."""
-    bundle = fhir_exchange.export_fhir(rt, actor, patient_id)
-    return JSONResponse(bundle, media_type="application/fhir+json")
+    return FhirJSONResponse(fhir_exchange.export_fhir(rt, actor, patient_id))

@@ -1,0 +1,166 @@
+"""Exposure sessions running in this process: the controller, its unsaved log, its watchers.
+
+A live session answers each protocol message at once, in memory (one a second must not wait
+for the database), and keeps what happened as records: every sample with the controller's
+reply and estimate, every therapist override. :mod:`mindway.services.vr_sessions` seals the
+records into the session's log in chunks. Because the controller is deterministic, replaying
+the sealed records rebuilds the session exactly after a restart (or in another worker).
+Clinicians watching a session get each record pushed to their connection's queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from mindway.vr import ControllerSession, MemoryProgressStore, PatientProgress, parse_sample
+from mindway.vr.controller import ExposureController
+from mindway.vr.decision import OVERRIDE_ACTIONS
+from mindway.vr.protocol import error
+
+CHECKPOINT_EVERY = 30
+"""Records kept in memory before they are sealed into the log (a crash loses < 30 s)."""
+
+
+@dataclass(eq=False)
+class Watcher:
+    """A clinician's connection: records are put on its queue from any thread."""
+
+    queue: asyncio.Queue[dict[str, Any]]
+    loop: asyncio.AbstractEventLoop
+
+    def push(self, message: dict[str, Any]) -> None:
+        with contextlib.suppress(RuntimeError):  # the watcher's loop has closed: it is gone
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, message)
+
+
+@dataclass(eq=False)
+class LiveSession:
+    """One open session: the protocol, the records not yet sealed, and who is watching."""
+
+    session_id: uuid.UUID
+    patient_key: str
+    number: int
+    protocol: ControllerSession
+    saved_chunks: int = 0
+    saved_events: int = 0
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    watchers: set[Watcher] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(
+        cls, session_id: uuid.UUID, patient_key: str, number: int, progress: PatientProgress | None
+    ) -> LiveSession:
+        store = MemoryProgressStore()
+        if progress is not None:
+            store.save(progress)
+        protocol = ControllerSession(store)
+        reply = protocol.handle(
+            {"event": "session_start", "patient": patient_key, "session": number}
+        )
+        assert reply == {"ok": True}, reply
+        return cls(session_id, patient_key, number, protocol)
+
+    @property
+    def controller(self) -> ExposureController:
+        assert self.protocol.controller is not None
+        return self.protocol.controller
+
+    def replay(self, records: list[dict[str, Any]]) -> None:
+        """Feed sealed records back through the controller (rebuilding its state)."""
+        for record in records:
+            if "override" in record:
+                self.protocol.handle({"event": "override", "action": record["override"]})
+            else:
+                self.protocol.handle({k: record.get(k) for k in ("t", "hr", "eda", "suds")})
+        self.saved_events = len(self.controller.events)
+
+    # -- messages ------------------------------------------------------------------------
+    def sample(self, message: dict[str, Any]) -> dict[str, Any]:
+        """A sample: the controller's reply, and a record of both for the log and watchers."""
+        with self.lock:
+            parsed = parse_sample(message)
+            reply = self.protocol.handle(message)
+            if "intensity" not in reply or isinstance(parsed, str):
+                return reply
+            estimate = self.controller.estimate
+            record = {
+                "t": self.controller.t,
+                "hr": parsed.hr,
+                "eda": parsed.eda,
+                "suds": parsed.suds,
+                **reply,
+                "fear": round(estimate.fear, 1),
+                "fear_sd": round(estimate.sd, 1),
+            }
+            self.pending.append(record)
+        self.broadcast({"event": "update", **record})
+        return reply
+
+    def override(self, action: Any) -> dict[str, Any]:
+        """A therapist's override (the caller has checked that it comes from a clinician)."""
+        if action not in OVERRIDE_ACTIONS:
+            return error(f"override needs 'action': one of {', '.join(OVERRIDE_ACTIONS)}")
+        with self.lock:
+            reply = self.protocol.handle({"event": "override", "action": action})
+            record = {"t": self.controller.t, "override": action}
+            self.pending.append(record)
+        self.broadcast({"event": "override", **record})
+        return reply
+
+    def broadcast(self, message: dict[str, Any]) -> None:
+        for watcher in list(self.watchers):
+            watcher.push(message)
+
+    # -- saving ----------------------------------------------------------------------------
+    def take_chunk(self) -> dict[str, Any] | None:
+        """The records and controller events not yet sealed (None when there are none)."""
+        with self.lock:
+            events = self.controller.events[self.saved_events :] if self.protocol.controller else []
+            if not self.pending and not events:
+                return None
+            chunk = {"records": self.pending, "events": events}
+            self.pending = []
+            self.saved_events += len(events)
+            self.saved_chunks += 1
+            return chunk
+
+    def due(self) -> bool:
+        return len(self.pending) >= CHECKPOINT_EVERY
+
+    def state(self) -> str:
+        last = self.controller.last if self.protocol.controller else None
+        return str(last.state) if last is not None else "baseline"
+
+    def finish(self) -> PatientProgress:
+        """Close the controller; the patient's progress with this session folded in."""
+        with self.lock:
+            self.protocol.close()
+            progress = self.protocol.store.load(self.patient_key)
+        assert progress is not None
+        return progress
+
+
+_sessions: dict[uuid.UUID, LiveSession] = {}
+_registry = threading.Lock()
+
+
+def find(session_id: uuid.UUID) -> LiveSession | None:
+    with _registry:
+        return _sessions.get(session_id)
+
+
+def keep(live: LiveSession) -> LiveSession:
+    """Register ``live`` unless another thread registered the same session first."""
+    with _registry:
+        return _sessions.setdefault(live.session_id, live)
+
+
+def drop(session_id: uuid.UUID) -> LiveSession | None:
+    with _registry:
+        return _sessions.pop(session_id, None)

@@ -1,0 +1,35 @@
+"""A simulated patient (``mindway.vr.simulation``) sending one sample a second to a session."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from mindway.vr.simulation import SimulatedPatient, draw_parameters
+
+Send = Callable[[dict[str, Any]], dict[str, Any]]
+ITEM = {
+    "label": "Standing on a balcony on the fourth floor",
+    "suds": 55,
+    "scene": "heights",
+    "intensity_lo": 0.2,
+    "intensity_hi": 0.8,
+}
+
+
+def patient(seed: int = 7) -> SimulatedPatient:
+    return SimulatedPatient(draw_parameters(random.Random(seed)), seed)
+
+
+def drive(send: Send, sim: SimulatedPatient, seconds: int, t0: int = 0) -> list[dict[str, Any]]:
+    """Send ``seconds`` samples from t0 on; the scene applies each reply's intensity."""
+    replies: list[dict[str, Any]] = []
+    intensity, coping = 0.0, False
+    for t in range(t0, t0 + seconds):
+        obs = sim.step(intensity, coping)
+        reply = send({"t": float(t), "hr": obs.hr, "eda": obs.eda, "suds": obs.suds})
+        replies.append(reply)
+        if "intensity" in reply:
+            intensity, coping = reply["intensity"], reply["state"] == "coping"
+    return replies
