@@ -14,6 +14,7 @@ from bench import (
     faults,
     foundation,
     jitai,
+    page_weight,
     recommend,
     supply_chain,
     vr,
@@ -31,6 +32,7 @@ BENCHMARKS = {
     "vr": vr.run,
     "recommend": recommend.run,
     "vr_scenes": vr_scenes.run,
+    "page_weight": page_weight.run,
     "supply_chain": supply_chain.run,
 }
 # Run only when named: it restarts the PostgreSQL server under load.

@@ -74,16 +74,6 @@ EXAMPLES_PER_MODE = 3
 MIN_OPERATIONS_2XX = {"admin": 10, "clinician": 20, "patient": 15, "researcher": 4}
 # RFC 9457 problems any operation may answer beyond what it documents (DESIGN.md, Conventions).
 PROBLEM_STATUSES = ("400", "401", "403", "404", "409", "413", "415", "429")
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string", "minLength": 1},
-        "status": {"type": "integer", "minimum": 400, "maximum": 599},
-        "detail": {"type": "string", "minLength": 1},
-    },
-}
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES_PER_MODE,
     deadline=None,

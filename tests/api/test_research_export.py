@@ -42,3 +42,23 @@ def test_export_holds_only_consenting_patients_without_identifiers(
         assert identifier not in text
     for actor in (clinic.patient_a, clinic.patient_b):
         assert str(actor.patient_id) not in text and str(actor.account_id) not in text
+
+
+def test_export_carries_a_k_anonymity_report_and_suppresses_on_request(
+    clinic: Clinic, client: TestClient
+) -> None:
+    researcher = sign_in(client, "researcher")
+    _consent(client, clinic, "patient_a", True)
+    _consent(client, clinic, "patient_b", True)
+    plain = client.get(f"{API}/research/export", headers=researcher).json()
+    report = plain["deidentification"]
+    assert (report["k"], report["target_k"], report["records_below_target_k"]) == (1, 5, 2)
+    assert report["quasi_identifiers"] == ["age_band", "sex", "ethnicity"]
+    assert len(plain["patients"]) == 2
+    pseudonyms = {r["pseudonym"] for r in plain["patients"]}
+    assert {str(clinic.patient_a_id), str(clinic.patient_b_id)}.isdisjoint(pseudonyms)
+    strict = client.get(f"{API}/research/export", params={"k": 2}, headers=researcher).json()
+    assert strict["patients"] == [] and strict["deidentification"]["suppressed"] == 2
+    for bad in (0, 1, 101, "two"):
+        answer = client.get(f"{API}/research/export", params={"k": bad}, headers=researcher)
+        assert answer.status_code == 422

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -63,19 +64,9 @@ def _wait_for_health(url: str, server: subprocess.Popen[bytes], log: Path) -> No
     pytest.fail(f"mindway serve did not answer /health within {START_TIMEOUT_S} s")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``mindway demo`` into an empty data folder, then ``mindway serve`` on a free port."""
-    data_dir = tmp_path_factory.mktemp("e2e-data")
-    env = _server_env(data_dir)
-    seeded = subprocess.run(
-        [str(MINDWAY), "demo", "--patients", "8", "--seed", "1"],
-        env=env,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    assert seeded.returncode == 0, seeded.stderr.decode()
+@contextmanager
+def serving(data_dir: Path, env: dict[str, str]) -> Iterator[str]:
+    """``mindway serve`` on a free port over a seeded ``data_dir``, stopped on exit."""
     port = _free_port()
     log = data_dir / "server.log"
     with log.open("wb") as sink:
@@ -99,6 +90,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``mindway demo`` into an empty data folder, then ``mindway serve`` on a free port."""
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    env = _server_env(data_dir)
+    seeded = subprocess.run(
+        [str(MINDWAY), "demo", "--patients", "8", "--seed", "1"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert seeded.returncode == 0, seeded.stderr.decode()
+    with serving(data_dir, env) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def chromium() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -108,10 +116,10 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
-@pytest.fixture
-def page(chromium: Browser, server: str) -> Iterator[Page]:
-    """A fresh browser context (no cookies) per test, failing on any CSP violation."""
-    context = chromium.new_context(base_url=server, viewport={"width": 1024, "height": 768})
+@contextmanager
+def csp_checked_page(chromium: Browser, base_url: str) -> Iterator[Page]:
+    """A fresh browser context (no cookies) on ``base_url``, failing on any CSP violation."""
+    context = chromium.new_context(base_url=base_url, viewport={"width": 1024, "height": 768})
     page = context.new_page()
     violations: list[str] = []
     page.on(
@@ -123,6 +131,12 @@ def page(chromium: Browser, server: str) -> Iterator[Page]:
     finally:
         context.close()
     assert violations == [], violations
+
+
+@pytest.fixture
+def page(chromium: Browser, server: str) -> Iterator[Page]:
+    with csp_checked_page(chromium, server) as page:
+        yield page
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def test_disclosure_in_a_thought_record_stops_it_and_alerts_the_team(
     send(page, "I want to do a thought record")
     # The first reply may wait for the risk screener's models to finish loading.
     first = log.locator(".from-companion").last
-    expect(first).to_contain_text("What was the situation?", timeout=60_000)
+    expect(first).to_contain_text("What was the situation?", timeout=90_000)
     send(page, "An argument with my sister at dinner")
     expect(log.locator(".from-companion").last).to_contain_text("What went through your mind?")
 

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from mindway.recommend.simulator import cohort
-from tests.e2e.conftest import MINDWAY, _free_port, _server_env, _wait_for_health
+from tests.e2e.conftest import MINDWAY, _server_env, serving
 from tests.e2e.steps import sign_in, sign_out
 
 pytestmark = pytest.mark.e2e
@@ -45,26 +45,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     model_dir = data_dir / "models" / "recommend"
     train = ["recommend", "train", str(training), "--treatment", "treatment"]
     _run([*train, "--outcome", "phq9_improvement", "--model-dir", str(model_dir)], env, 180)
-    port = _free_port()
-    log = data_dir / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [str(MINDWAY), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_health(url, process, log)
+    with serving(data_dir, env) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _first_patient(page: Page) -> str:

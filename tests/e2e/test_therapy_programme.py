@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import MINDWAY, _free_port, _server_env, _wait_for_health
+from tests.e2e.conftest import MINDWAY, _server_env, csp_checked_page, serving
 from tests.e2e.steps import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -42,43 +42,14 @@ def therapy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ):
         done = subprocess.run(command, env=env, capture_output=True, timeout=180, check=False)
         assert done.returncode == 0, done.stderr.decode()
-    port = _free_port()
-    log = data_dir / "server.log"
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [str(MINDWAY), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_health(url, server, log)
+    with serving(data_dir, env) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture
 def page(chromium: Browser, therapy_server: str) -> Iterator[Page]:
-    """A fresh context on this module's server, failing on any CSP violation."""
-    context = chromium.new_context(base_url=therapy_server, viewport={"width": 1024, "height": 768})
-    page = context.new_page()
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
-    try:
+    with csp_checked_page(chromium, therapy_server) as page:
         yield page
-    finally:
-        context.close()
-    assert violations == [], violations
 
 
 def test_enrol_complete_a_session_do_a_thought_record_and_see_an_insight(
@@ -103,7 +74,7 @@ def test_enrol_complete_a_session_do_a_thought_record_and_see_an_insight(
     page.goto("/patient/programme/exercises/thought_record")
     page.get_by_label("What was the situation?").fill("My friend did not answer my message")
     # Saved as you go (the first screening in a fresh server loads its model: allow time).
-    expect(page.locator("#draft-status")).to_have_text("Draft saved.", timeout=30_000)
+    expect(page.locator("#draft-status")).to_have_text("Draft saved.", timeout=90_000)
     page.get_by_label("What went through your mind?").fill(
         "She is angry with me, I always ruin everything"
     )

@@ -26,6 +26,24 @@ def test_research_export_downloads_only_consenting_patients(
     assert data["format"] == "mindway.research-export"
     assert len(data["patients"]) == 1
     assert "Alice" not in reply.text and "Archer" not in reply.text
+    assert data["deidentification"]["k"] == 1
+
+
+def test_research_page_shows_the_k_anonymity_report_and_suppresses_on_request(
+    rt: Runtime, clinic: Clinic, visitor: Visitor
+) -> None:
+    for actor, pid in (
+        (clinic.patient_a, clinic.patient_a_id),
+        (clinic.patient_b, clinic.patient_b_id),
+    ):
+        consent.record(rt, actor, pid, "research", True)
+    visitor.sign_in("researcher")
+    page = visitor.get("/research").text
+    assert "k-anonymity" in page and "age_band, sex, ethnicity" in page
+    assert "Patients in groups smaller than 5</th>" in page and "2 (100%)" in page
+    data = json.loads(visitor.submit("/research/export", {"k": "2"}).text)
+    assert data["patients"] == [] and data["deidentification"]["suppressed"] == 2
+    assert visitor.submit("/research/export", {"k": "lots"}).status_code == 422
 
 
 def test_research_pages_refuse_other_roles(rt: Runtime, clinic: Clinic) -> None:

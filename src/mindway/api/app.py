@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import threading
 import time
@@ -114,6 +115,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             yield
             return
         app.state.runtime = await run_in_threadpool(Runtime.open, settings)
+        # PyTorch is imported here, before any request: importing it in a thread while a
+        # request imports SciPy (which probes ``torch``) lets SciPy see a half-made module.
+        await run_in_threadpool(importlib.import_module, "torch")
         threading.Thread(target=_warm_up_models, name="warm-up", daemon=True).start()
         watcher = asyncio.create_task(_escalate_periodically(app.state.runtime))
         try:

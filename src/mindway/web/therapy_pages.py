@@ -252,6 +252,7 @@ def _clinician(
         programmes=list(load_programmes().values()),
         error=error,
         saved=request.query_params.get("saved") == "yes",
+        own_prefix="/clinician/",  # suggestions link to the patient's pages: shown as text
         **_feedback(request, rt, ws, patient_id),
     )
 

@@ -146,6 +146,11 @@ def break_glass_reason(
 
 
 @router.get("/research/export", tags=["research"])
-def research_export(rt: RuntimeDep, actor: CurrentActor) -> dict[str, Any]:
-    """De-identified data of patients who consented to research."""
-    return research.export(rt, actor)
+def research_export(
+    rt: RuntimeDep,
+    actor: CurrentActor,
+    k: Annotated[int | None, Query(ge=research.MIN_K, le=research.MAX_K)] = None,
+) -> dict[str, Any]:
+    """De-identified data of patients who consented to research, with a k-anonymity report;
+    with ``k``, records in equivalence classes smaller than k are suppressed."""
+    return research.export(rt, actor, k=k)

@@ -9,7 +9,6 @@ trial's design (prompt with p = 0.5, type uniform; Klasnja et al. 2015, Health P
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -23,6 +22,7 @@ from mindway.therapy.jitai.policy import (
     RANDOMISED,
     BurdenRules,
     DecisionRecord,
+    decision_record,
 )
 
 
@@ -45,18 +45,7 @@ def rule_record(
     decision_id: str | None,
 ) -> DecisionRecord:
     """A decision record for a policy without a posterior."""
-    return DecisionRecord(
-        decision_id=decision_id or str(uuid.uuid4()),
-        time=context.time.isoformat(),
-        features=tuple(float(v) for v in context.features()),
-        action=action,
-        probability=probabilities[action],
-        prompt_probability=1.0 - probabilities[NO_PROMPT],
-        action_probabilities=probabilities,
-        reason=reason,
-        policy_version=version,
-        posterior_updates=0,
-    )
+    return decision_record(context, action, probabilities, reason, version, decision_id)
 
 
 def _certain(action: str) -> dict[str, float]:

@@ -103,6 +103,32 @@ class DecisionRecord:
         return cls(**values)
 
 
+def decision_record(
+    context: DecisionContext,
+    action: str,
+    probabilities: dict[str, float],
+    reason: str,
+    version: str,
+    decision_id: str | None,
+    *,
+    posterior_updates: int = 0,
+) -> DecisionRecord:
+    """The logged decision: what was chosen, with which probabilities, and why (for
+    off-policy evaluation, every decision keeps the probability of the chosen action)."""
+    return DecisionRecord(
+        decision_id=decision_id or str(uuid.uuid4()),
+        time=context.time.isoformat(),
+        features=tuple(float(v) for v in context.features()),
+        action=action,
+        probability=probabilities[action],
+        prompt_probability=1.0 - probabilities[NO_PROMPT],
+        action_probabilities=probabilities,
+        reason=reason,
+        policy_version=version,
+        posterior_updates=posterior_updates,
+    )
+
+
 @dataclass
 class ThompsonSamplingPolicy:
     """A person's JITAI policy: burden rules, then a clipped Thompson sampler.
@@ -254,16 +280,13 @@ class ThompsonSamplingPolicy:
         reason: str,
         decision_id: str | None,
     ) -> DecisionRecord:
-        return DecisionRecord(
-            decision_id=decision_id or str(uuid.uuid4()),
-            time=context.time.isoformat(),
-            features=tuple(float(v) for v in context.features()),
-            action=action,
-            probability=probabilities[action],
-            prompt_probability=1.0 - probabilities[NO_PROMPT],
-            action_probabilities=probabilities,
-            reason=reason,
-            policy_version=POLICY_VERSION,
+        return decision_record(
+            context,
+            action,
+            probabilities,
+            reason,
+            POLICY_VERSION,
+            decision_id,
             posterior_updates=self.model.n_updates_,
         )
 
