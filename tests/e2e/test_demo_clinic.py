@@ -56,6 +56,8 @@ def test_patient_changes_a_consent_choice(page: Page) -> None:
     """With htmx served (``make assets``) the section is swapped in place and keeps the
     keyboard focus; without it the same form posts and the page reloads."""
     sign_in(page, "patient")
+    page.wait_for_url(re.compile(r"/patient$"))
+    page.wait_for_load_state("load")  # htmx is a deferred script: ask only once it has run
     choice = page.locator("li.choice").filter(has_text="Research with de-identified data")
     before = choice.locator(".status strong").inner_text()
     after = "no" if before == "yes" else "yes"
