@@ -53,11 +53,12 @@ def _certain(action: str) -> dict[str, float]:
 
 
 @dataclass
-class FixedSchedulePolicy:
-    """Prompt at every allowed decision point, rotating through the prompt types."""
+class _RulePolicy:
+    """A comparison policy without a posterior: the burden rules first, then its own choice.
+    It learns nothing from outcomes."""
 
     rules: BurdenRules = field(default_factory=BurdenRules)
-    sent: int = 0
+    version = "rule/1"
 
     def decide(
         self, context: DecisionContext, rng: np.random.Generator, decision_id: str | None = None
@@ -65,51 +66,55 @@ class FixedSchedulePolicy:
         reason = self.rules.blocked_by(context)
         if reason is not None:
             no = _certain(NO_PROMPT)
-            return rule_record(context, NO_PROMPT, no, reason, "fixed/1", decision_id)
-        action = PROMPT_TYPES[self.sent % len(PROMPT_TYPES)]
-        self.sent += 1
-        return rule_record(context, action, _certain(action), "schedule", "fixed/1", decision_id)
+            return rule_record(context, NO_PROMPT, no, reason, self.version, decision_id)
+        action, probabilities, why = self.choose(rng)
+        return rule_record(context, action, probabilities, why, self.version, decision_id)
+
+    def choose(self, rng: np.random.Generator) -> tuple[str, dict[str, float], str]:
+        raise NotImplementedError
 
     def update(self, record: DecisionRecord, outcome: float) -> bool:
         return False
 
 
 @dataclass
-class RandomPolicy:
+class FixedSchedulePolicy(_RulePolicy):
+    """Prompt at every allowed decision point, rotating through the prompt types."""
+
+    sent: int = 0
+    version = "fixed/1"
+
+    def choose(self, rng: np.random.Generator) -> tuple[str, dict[str, float], str]:
+        action = PROMPT_TYPES[self.sent % len(PROMPT_TYPES)]
+        self.sent += 1
+        return action, _certain(action), "schedule"
+
+
+@dataclass
+class RandomPolicy(_RulePolicy):
     """Prompt with probability ``p`` at each allowed point; the type uniformly at random."""
 
-    rules: BurdenRules = field(default_factory=BurdenRules)
     p: float = 0.5
+    version = "random/1"
 
-    def decide(
-        self, context: DecisionContext, rng: np.random.Generator, decision_id: str | None = None
-    ) -> DecisionRecord:
-        reason = self.rules.blocked_by(context)
-        if reason is not None:
-            no = _certain(NO_PROMPT)
-            return rule_record(context, NO_PROMPT, no, reason, "random/1", decision_id)
+    def choose(self, rng: np.random.Generator) -> tuple[str, dict[str, float], str]:
         share = self.p / len(PROMPT_TYPES)
         probabilities = {NO_PROMPT: 1.0 - self.p, **{k: share for k in PROMPT_TYPES}}
         action = NO_PROMPT
         if rng.random() < self.p:
             action = PROMPT_TYPES[int(rng.integers(len(PROMPT_TYPES)))]
-        return rule_record(context, action, probabilities, RANDOMISED, "random/1", decision_id)
-
-    def update(self, record: DecisionRecord, outcome: float) -> bool:
-        return False
+        return action, probabilities, RANDOMISED
 
 
 @dataclass
-class NeverPolicy:
+class NeverPolicy(_RulePolicy):
     """Never prompt: the no-intervention reference."""
 
-    rules: BurdenRules = field(default_factory=BurdenRules)
+    version = "never/1"
 
     def decide(
         self, context: DecisionContext, rng: np.random.Generator, decision_id: str | None = None
     ) -> DecisionRecord:
         reason = self.rules.blocked_by(context) or "never"
-        return rule_record(context, NO_PROMPT, _certain(NO_PROMPT), reason, "never/1", decision_id)
-
-    def update(self, record: DecisionRecord, outcome: float) -> bool:
-        return False
+        no = _certain(NO_PROMPT)
+        return rule_record(context, NO_PROMPT, no, reason, self.version, decision_id)
