@@ -14,6 +14,7 @@ from bench import (
     faults,
     foundation,
     jitai,
+    load,
     page_weight,
     recommend,
     supply_chain,
@@ -34,6 +35,7 @@ BENCHMARKS = {
     "vr_scenes": vr_scenes.run,
     "page_weight": page_weight.run,
     "supply_chain": supply_chain.run,
+    "load": load.run,
 }
 # Run only when named: it restarts the PostgreSQL server under load.
 ON_REQUEST = {"faults": faults.run}

@@ -67,6 +67,24 @@ class Settings(BaseSettings):
         description="Comma-separated addresses of reverse proxies whose X-Forwarded-For is "
         "believed (login throttling counts the client address); empty: none.",
     )
+    # Several app processes (docs/deployment.md): Redis carries rate-limit counters and live
+    # events between them. Unset: one process, counters and events in memory.
+    redis_url: SecretStr | None = Field(
+        default=None,
+        description="Redis URL shared by all app processes (redis://host:6379/0, rediss:// "
+        "for TLS); unset: one process, in-memory rate limits and events.",
+    )
+    # API request limits (GCRA, mindway.services.rate_limit): 429 with Retry-After beyond.
+    rate_limit_period_seconds: int = Field(default=60, ge=1, le=3600)
+    rate_limit_per_account: int = Field(
+        default=300, ge=1, description="API requests per period for one signed-in account."
+    )
+    rate_limit_per_address: int = Field(
+        default=600, ge=1, description="API requests per period from one client address."
+    )
+    rate_limit_chat_per_account: int = Field(
+        default=30, ge=1, description="Chat messages per period for one account."
+    )
     break_glass_minutes: int = Field(default=60, ge=5, le=24 * 60)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     default_locale: str = "en-US"

@@ -187,6 +187,14 @@ RESOURCES = (
         "programme.progress",
         {"session": 1, "item": "module:sleep"},
     ),
+    Resource("programme_leave", "DELETE", "/patients/{patient}/programme", "programme.leave"),
+    Resource(
+        "programme_reminders",
+        "PUT",
+        "/patients/{patient}/programme/reminders",
+        "programme.reminders",
+        {"on": False},
+    ),
     Resource(
         "exercise_draft",
         "PUT",
@@ -352,6 +360,9 @@ EXPECTED: dict[str, Expected] = {
     "programme": CARE_RECORD,
     "programme_enrol": {PATIENT: (201, 404), CLINICIAN: (201, 404), ADMIN: 403, RESEARCHER: 403},
     "programme_progress": only(PATIENT, 422) | {PATIENT: (422, 404)},
+    # Leaving: the patient or their clinician; reminders are the patient's own choice.
+    "programme_leave": {PATIENT: (422, 404), CLINICIAN: (422, 404), ADMIN: 403, RESEARCHER: 403},
+    "programme_reminders": only(PATIENT, 422) | {PATIENT: (422, 404)},
     "exercise_draft": only(PATIENT, 200) | {PATIENT: (200, 404)},
     "exercise_finish": only(PATIENT, 201) | {PATIENT: (201, 404)},
     "insights": CARE_RECORD,

@@ -8,17 +8,18 @@ Chromium is Debian's (``playwright install`` cannot download browsers on these m
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.servers import MINDWAY, serving
+from tests.servers import server_env as _server_env
+
+__all__ = ["MINDWAY", "_server_env", "serving"]  # the e2e tests import these from here
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -32,61 +33,6 @@ CHROMIUM_ARGS = [
     "--use-angle=swiftshader",
     "--enable-unsafe-swiftshader",
 ]
-MINDWAY = Path(sys.executable).with_name("mindway")
-# The 30 s start-up promise is tested on its own (tests/cli/test_serve.py); here two test
-# workers share two cores with the server, so allow more.
-START_TIMEOUT_S = 90
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _server_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINDWAY_")}
-    env["MINDWAY_DATA_DIR"] = str(data_dir)
-    return env
-
-
-def _wait_for_health(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"mindway serve exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"mindway serve did not answer /health within {START_TIMEOUT_S} s")
-
-
-@contextmanager
-def serving(data_dir: Path, env: dict[str, str]) -> Iterator[str]:
-    """``mindway serve`` on a free port over a seeded ``data_dir``, stopped on exit."""
-    port = _free_port()
-    log = data_dir / "server.log"
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [str(MINDWAY), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_health(url, server, log)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture(scope="session")

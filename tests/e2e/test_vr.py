@@ -69,8 +69,10 @@ def test_a_live_session_in_the_browser_reaches_exposure(page: Page, server: str)
     scene_url = page.url
     # Faster than real time for the test: twenty samples a second, SUDS from the simulator.
     page.goto(scene_url + "?speed=20&suds=auto")
-    expect(page.locator("#vr-stage")).to_have_attribute("data-state", "baseline")
     stage = page.locator("#vr-stage")
+    expect(stage).to_have_attribute("data-state", "baseline")
+    # The live channel is the WebSocket, not the HTTP fallback the page uses when it fails.
+    expect(stage).to_have_attribute("data-channel", "websocket")
     expect(stage).to_have_attribute("data-state", "exposure", timeout=30_000)
     expect(stage).not_to_have_attribute("data-intensity", "0")
     assert page.evaluate("window.mindwayScene.intensity") > 0
@@ -129,6 +131,7 @@ def test_the_clinician_watches_live_and_pauses(page: Page, chromium: Browser, se
         therapist = context.new_page()
         sign_in(therapist, "clinician")
         therapist.goto(f"/clinician/patients/{patient_id}/exposure/sessions/{session_id}/live")
+        expect(therapist.locator("#vr-live")).to_have_attribute("data-channel", "websocket")
         expect(therapist.locator("#live-state")).to_have_text("exposure", timeout=30_000)
         expect(therapist.locator("#live-reason")).not_to_be_empty()
         therapist.get_by_role("button", name="Pause").click()

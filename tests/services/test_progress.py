@@ -5,7 +5,11 @@ fallback, and the not-on-track alert to the care team (Lambert 2017)."""
 from __future__ import annotations
 
 import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -153,3 +157,34 @@ def test_curves_are_fitted_on_the_clinics_history_and_cached(rt: Runtime, clinic
     measures.submit(rt, clinic.patient_b, clinic.patient_b_id, "phq9", phq9(10))
     with rt.use_case(OPERATOR, "test.curves") as uc:
         assert recovery_curves.clinic_curves(uc, scale) is not first
+
+
+def test_concurrent_cold_requests_share_one_fit(
+    rt: Runtime, clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several progress pages opened at once on a cold cache wait for one fit of the clinic's
+    curves instead of each decrypting the whole history and fitting it again."""
+    submit_fortnightly(rt, clinic, [12, 7])
+    recovery_curves.clear_cache()  # submitting checked the curves: start cold
+    scale = recovery_curves.SCALES["phq9"]
+    real_fit, fits, started = recovery_curves._fit, [], threading.Event()
+
+    def slow_fit(*args: Any) -> Any:
+        fits.append(1)
+        started.set()
+        time.sleep(0.3)  # hold the fit open so the other requests arrive while it runs
+        return real_fit(*args)
+
+    monkeypatch.setattr(recovery_curves, "_fit", slow_fit)
+
+    def open_page() -> object:
+        with rt.use_case(OPERATOR, "test.curves") as uc:
+            return recovery_curves.clinic_curves(uc, scale)
+
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(open_page)
+        assert started.wait(10)
+        others = [pool.submit(open_page) for _ in range(3)]
+        results = [first.result(), *(f.result() for f in others)]
+    assert len(fits) == 1
+    assert all(r is results[0] for r in results)

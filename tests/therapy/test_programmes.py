@@ -15,6 +15,7 @@ from mindway.therapy.programmes import (
     exercise_ids,
     load_programmes,
     load_programmes_from,
+    opens_at,
     resolve,
     streak,
     tailor,
@@ -56,6 +57,21 @@ def test_sessions_unlock_on_completion_or_at_their_week() -> None:
     assert unlocked(1, set(), start, start + timedelta(days=7))
     assert not unlocked(3, {0, 1}, start, start + timedelta(days=20))
     assert unlocked(3, {0, 1}, start, start + timedelta(days=21))
+
+
+def test_when_a_session_opens_agrees_with_the_unlock_rule() -> None:
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    early = start + timedelta(days=2)
+    assert opens_at(0, None, start) == start
+    assert opens_at(1, None, start) == start + timedelta(days=7)
+    assert opens_at(1, early, start) == early  # the one before was completed early
+    assert opens_at(1, start + timedelta(days=9), start) == start + timedelta(days=7)
+    for position, previous in ((1, None), (1, early), (2, None)):
+        moment = opens_at(position, previous, start)
+        completed = {position - 1} if previous else set()
+        assert unlocked(position, completed, start, moment)
+        if previous is None:
+            assert not unlocked(position, completed, start, moment - timedelta(seconds=1))
 
 
 def test_tailoring_skips_and_adds_sessions() -> None:

@@ -4,12 +4,13 @@ and the JSON subscribe/unsubscribe calls (CSRF header enforced; bad input stores
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
 import pytest
 
-from mindway.services import web_push
+from mindway.services import therapy_reminders, web_push
 from mindway.services.runtime import Runtime
 from tests.clinic import Clinic
 from tests.services.test_web_push import Browser
@@ -50,6 +51,11 @@ def test_service_worker_and_script_are_served(visitor: Visitor) -> None:
     assert worker.status_code == 200
     assert worker.headers["content-type"].startswith("text/javascript")
     assert "notificationclick" in worker.text and '"/patient/checkin"' in worker.text
+    # every page a reminder may open is one the worker agrees to open (it ignores others)
+    pages = re.search(r"var PAGES = \{([^}]*)\}", worker.text)
+    assert pages is not None
+    allowed = set(re.findall(r'"(/[^"]+)":', pages.group(1)))
+    assert allowed == {web_push.CHECKIN_PATH, therapy_reminders.PROGRAMME_PATH}
     script = visitor.get("/static/push.js")
     assert script.status_code == 200 and "'PushManager' in window" not in script.text
     assert '"PushManager" in window' in script.text and "X-CSRF-Token" in script.text

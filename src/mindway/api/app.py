@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from mindway import __version__
-from mindway.api import problems
+from mindway.api import problems, rate_limits
 from mindway.api.deps import RuntimeDep, current_session
 from mindway.api.middleware import BodyLimit, SecurityHeaders
 from mindway.api.routes import admin, auth, chat, checkins, measures, patients, progress
@@ -29,7 +29,16 @@ from mindway.api.routes.vr_socket import router as vr_socket_router
 from mindway.clinical.instruments import load_instruments
 from mindway.config import Settings, get_settings
 from mindway.content.loader import validate_all
-from mindway.services import clinical_alerts, disengagement, jitai_prompts, programmes
+from mindway.services import (
+    clinical_alerts,
+    disengagement,
+    jitai_prompts,
+    programmes,
+    therapy_reminders,
+    vr_live,
+)
+from mindway.services.event_bus import open_bus
+from mindway.services.rate_limit import open_limiter
 from mindway.services.runtime import Runtime
 from mindway.store.db import ping
 
@@ -38,10 +47,17 @@ API_PREFIX = "/api/v1"
 
 
 def _api_router() -> APIRouter:
-    """Everything under /api/v1; all but /auth/* need a complete session."""
+    """Everything under /api/v1; all but /auth/* need a complete session. Requests are
+    counted per address first (before any database work), then per account."""
     api = APIRouter(prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
-    api.include_router(auth.router)
-    guarded = APIRouter(dependencies=[Depends(current_session)])
+    api.include_router(auth.router, dependencies=[Depends(rate_limits.limit_address)])
+    guarded = APIRouter(
+        dependencies=[
+            Depends(rate_limits.limit_address),
+            Depends(current_session),
+            Depends(rate_limits.limit_account),
+        ]
+    )
     guarded.include_router(patients.router)
     guarded.include_router(admin.router)
     guarded.include_router(measures.router)
@@ -85,6 +101,7 @@ MINUTE_JOBS: tuple[Callable[[Runtime], object], ...] = (
     disengagement.watch_engagement,
     _programme_disengagement,
     _jitai_prompts,
+    therapy_reminders.send_programme_reminders,
 )
 
 
@@ -102,6 +119,23 @@ def _warm_up_models() -> None:
         log.exception("warming up the risk screener failed")
 
 
+@asynccontextmanager
+async def _shared_state(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """Rate-limit counters and the event bus: in Redis when configured (shared by every app
+    process), else in this process; live VR records travel on the bus."""
+    secret = settings.redis_url
+    redis_url = secret.get_secret_value() if secret is not None else None
+    app.state.rate_limiter = open_limiter(redis_url)
+    bus = open_bus(redis_url)
+    await run_in_threadpool(vr_live.attach, bus)
+    try:
+        yield
+    finally:
+        vr_live.detach(bus)
+        await run_in_threadpool(bus.close)
+        app.state.rate_limiter.close()
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """Build the app. With ``runtime`` given (tests), the caller owns its lifetime."""
     settings = runtime.settings if runtime else (settings or get_settings())
@@ -112,7 +146,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         load_instruments()  # a malformed instrument file stops start-up, not a patient
         if runtime is not None:
             app.state.runtime = runtime
-            yield
+            async with _shared_state(app, settings):
+                yield
             return
         app.state.runtime = await run_in_threadpool(Runtime.open, settings)
         # PyTorch is imported here, before any request: importing it in a thread while a
@@ -121,7 +156,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         threading.Thread(target=_warm_up_models, name="warm-up", daemon=True).start()
         watcher = asyncio.create_task(_escalate_periodically(app.state.runtime))
         try:
-            yield
+            async with _shared_state(app, settings):
+                yield
         finally:
             watcher.cancel()
             app.state.runtime.close()
@@ -138,7 +174,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     if runtime is not None:
         app.state.runtime = runtime
+    app.state.rate_limiter = open_limiter(None)  # until start-up opens the configured one
     problems.install(app)
+    rate_limits.install(app)
     app.include_router(_api_router())
 
     @app.get("/health", tags=["health"])

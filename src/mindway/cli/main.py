@@ -141,6 +141,9 @@ def serve(
         # the address that login throttling counts.
         proxy_headers=bool(trusted_proxies),
         forwarded_allow_ips=trusted_proxies or "",
+        # A worker loading the risk screener's models can hold the GIL for seconds on a busy
+        # machine; at uvicorn's 5 s it was killed mid-request and reloaded them (bench/load.py).
+        timeout_worker_healthcheck=30,
         log_level="info",
     )
 

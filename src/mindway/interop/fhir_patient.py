@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from mindway.clinical.instruments import Instrument, load_instruments
 from mindway.clinical.scoring import Answer, ScoreResult
 from mindway.errors import InvalidInput
+from mindway.interop.fhir_genomics import ImportedPgx, pgx_results
 from mindway.interop.fhir_questionnaire import (
     MINDWAY_FHIR_BASE,
     ORDINAL_VALUE,
@@ -88,6 +89,7 @@ class ImportedResponse:
 class PatientBundle:
     patient_id: uuid.UUID
     responses: tuple[ImportedResponse, ...]
+    pgx: tuple[ImportedPgx, ...] = ()
 
 
 def _patient(demographics: PatientDemographics) -> Resource:
@@ -257,8 +259,9 @@ def _response(resource: Resource, subjects: set[str]) -> ImportedResponse:
 
 
 def parse_patient_bundle(text: str) -> PatientBundle:
-    """The patient and the questionnaire answers of a Bundle made by :func:`patient_bundle`
-    (or any valid R4 Bundle coded the same way); Observations and Flags are left aside."""
+    """The patient, the questionnaire answers of a Bundle made by :func:`patient_bundle` (or
+    any valid R4 Bundle coded the same way) and its pharmacogenomic results for the CPIC
+    genes (:mod:`mindway.interop.fhir_genomics`); other Observations and Flags are left aside."""
     data = _validated(text)
     entries: list[Resource] = [e for e in data.get("entry", []) if "resource" in e]
     patient_id, subjects = _patient_id(entries)
@@ -267,4 +270,4 @@ def parse_patient_bundle(text: str) -> PatientBundle:
         for e in entries
         if e["resource"]["resourceType"] == "QuestionnaireResponse"
     )
-    return PatientBundle(patient_id, responses)
+    return PatientBundle(patient_id, responses, pgx_results(entries, subjects))

@@ -11,7 +11,7 @@ scikit-learn and LightGBM estimators, not hand-written ones.
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import lightgbm as lgb
 import numpy as np
@@ -21,9 +21,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.kernel_ridge import KernelRidge
 from sklearn.linear_model import RidgeCV, TweedieRegressor
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
-
-if TYPE_CHECKING:
-    from mindway.recommend.learners_dr import DRLearner
 
 Matrix = NDArray[np.float64]
 # Kernel ridge costs O(n^3): beyond this many rows per arm it is left out of the candidates.
@@ -185,8 +182,23 @@ class SLearner(BaseEstimator):  # type: ignore[misc]
         return {"base": "lightgbm"}
 
 
-def make_learner(name: str, seed: int) -> TLearner | SLearner | DRLearner:
-    """A meta-learner by name: ``t``, ``s`` or ``dr``."""
+class MetaLearner(Protocol):
+    """What the treatment-effect model needs from a candidate meta-learner."""
+
+    arms_: list[str]
+
+    def fit(self, x: Matrix, arms: NDArray[np.str_], y: Matrix) -> Any: ...
+
+    def predict_arms(self, x: Matrix) -> Matrix: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+LEARNER_NAMES = ("t", "s", "dr", "x", "r", "cf")
+
+
+def make_learner(name: str, seed: int) -> MetaLearner:
+    """A meta-learner by name: ``t``, ``s``, ``dr``, ``x``, ``r`` or ``cf`` (causal forest)."""
     if name == "t":
         return TLearner(seed=seed)
     if name == "s":
@@ -195,4 +207,13 @@ def make_learner(name: str, seed: int) -> TLearner | SLearner | DRLearner:
         from mindway.recommend.learners_dr import DRLearner
 
         return DRLearner(seed=seed)
+    if name in ("x", "r", "cf"):
+        from mindway.recommend import learners_econml
+
+        kinds = {
+            "x": learners_econml.XLearner,
+            "r": learners_econml.RLearner,
+            "cf": learners_econml.CausalForest,
+        }
+        return kinds[name](seed=seed)
     raise ValueError(f"unknown meta-learner {name!r}")

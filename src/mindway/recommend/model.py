@@ -4,13 +4,16 @@ interval for it, the recommended arm, and a reason when the model declines.
 Fitting (``TreatmentEffectModel.fit``):
 
 1. features encoded (``tabular.FeatureSchema``), propensities estimated out of fold;
-2. each candidate meta-learner (T, S, DR) is fitted on all rows and cross-fitted; the one
-   with the lowest cross-fitted R-loss (Nie & Wager 2021, Biometrika 108:299, extended to
-   several arms with the first arm as reference) is kept;
+2. each candidate meta-learner (T, S, DR, X, R and causal forest; ``learners.LEARNER_NAMES``)
+   is fitted on all rows and cross-fitted; the one with the lowest cross-fitted R-loss (Nie &
+   Wager 2021, Biometrika 108:299, extended to several arms with the first arm as reference)
+   is kept;
 3. its cross-fitted predictions recalibrate each arm linearly (observed on predicted) and
-   give the residuals for split/cross-conformal intervals (Vovk et al. 2005; Lei et al. 2018).
-   These cover outcomes of patients who got that arm; for other arms coverage holds only
-   under no unmeasured confounding and good overlap (Lei & Candès 2021).
+   give the residuals for conformal intervals computed by MAPIE (``conformal``): on each
+   arm's outcome, and on the difference between two arms through the AIPW pseudo-outcome
+   (Alaa et al. 2023). Outcome intervals cover patients who got that arm; for other arms,
+   and for differences, coverage holds only under no unmeasured confounding and good
+   overlap (Lei & Candès 2021).
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ from sklearn.compose import ColumnTransformer
 from sklearn.model_selection import KFold, cross_val_predict
 
 from mindway.errors import InvalidInput
-from mindway.recommend.learners import SLearner, TLearner, make_learner
-from mindway.recommend.learners_dr import DRLearner
+from mindway.recommend import conformal
+from mindway.recommend.learners import LEARNER_NAMES, MetaLearner, TLearner, make_learner
 from mindway.recommend.propensity import PropensityModel
 from mindway.recommend.tabular import FeatureSchema
 
@@ -58,7 +61,7 @@ class TreatmentEffectModel:
 
     def __init__(
         self,
-        learners: tuple[str, ...] = ("t", "s", "dr"),
+        learners: tuple[str, ...] = LEARNER_NAMES,
         lower_is_better: bool = False,
         coverage: float = 0.9,
         seed: int = 0,
@@ -78,7 +81,7 @@ class TreatmentEffectModel:
         x = np.asarray(self.encoder_.fit_transform(self.schema_.prepare(features)), dtype=float)
         step("propensity")
         self.propensity_ = PropensityModel(seed=self.seed).fit(x, arms)
-        fitted: dict[str, TLearner | SLearner | DRLearner] = {}
+        fitted: dict[str, MetaLearner] = {}
         crossfit = {}
         for name in self.learners:
             step(f"fitting the {name}-learner")
@@ -91,13 +94,22 @@ class TreatmentEffectModel:
         self._calibrate(crossfit[self.chosen_], arms, y)
         slopes = np.array([self.calibration_[a][0] for a in self.arms_])
         intercepts = np.array([self.calibration_[a][1] for a in self.arms_])
+        calibrated = intercepts + slopes * crossfit[self.chosen_]
+        given = np.array([self.arms_.index(a) for a in arms], dtype=np.int64)
+        self.difference_half_width_: dict[str, float] = conformal.difference_half_widths(
+            calibrated,
+            given,
+            y,
+            self.propensity_.oof_,
+            self.arms_,
+            self.coverage,
+            self.propensity_.trim_,
+        )
         # Honest (out-of-fold) predictions for the training report; not saved with the model.
-        self.crossfit_: Matrix | None = intercepts + slopes * crossfit[self.chosen_]
+        self.crossfit_: Matrix | None = calibrated
         return self
 
-    def _crossfit(
-        self, full: TLearner | SLearner | DRLearner, x: Matrix, arms: NDArray[np.str_], y: Matrix
-    ) -> Matrix:
+    def _crossfit(self, full: MetaLearner, x: Matrix, arms: NDArray[np.str_], y: Matrix) -> Matrix:
         """Out-of-fold arm outcomes; the T-learner keeps the base regressors it chose on all
         rows (each chosen by cross-validation already) instead of re-selecting per fold."""
         folds = KFold(SELECTION_FOLDS, shuffle=True, random_state=self.seed)
@@ -135,8 +147,8 @@ class TreatmentEffectModel:
             slope = float(np.clip(slope, 0.0, 1.5))
             intercept = float(np.mean(y[rows]) - slope * np.mean(crossfit[rows, i]))
             self.calibration_[arm] = (slope, intercept)
-            residual = np.abs(y[rows] - (intercept + slope * crossfit[rows, i]))
-            self.half_width_[arm] = conformal_quantile(residual, self.coverage)
+            predicted = intercept + slope * crossfit[rows, i]
+            self.half_width_[arm] = conformal.half_width(predicted, y[rows], self.coverage)
 
     def predict_arms(self, features: pd.DataFrame) -> Matrix:
         """Calibrated expected outcome per arm (columns in ``arms_`` order)."""
@@ -195,9 +207,13 @@ class TreatmentEffectModel:
     def difference_interval(
         self, first: str, second: str, difference: float
     ) -> tuple[float, float]:
-        """Interval on outcome(first) - outcome(second): each arm's interval at the same level
-        combined by the union bound, so it is conservative (Bonferroni)."""
-        width = self.half_width_[first] + self.half_width_[second]
+        """Interval on outcome(first) - outcome(second): conformal on the AIPW pseudo-outcome
+        of the difference. Models saved before those widths existed, and pairs without
+        calibration rows, fall back to the union bound of the two arms' intervals."""
+        widths = getattr(self, "difference_half_width_", {})
+        width = widths.get(conformal.pair_key(first, second), math.inf)
+        if not math.isfinite(width):
+            width = self.half_width_[first] + self.half_width_[second]
         return (difference - width, difference + width)
 
     def describe(self) -> dict[str, Any]:
@@ -209,16 +225,19 @@ class TreatmentEffectModel:
                 a: [round(s, 4), round(c, 4)] for a, (s, c) in self.calibration_.items()
             },
             "interval_half_width": {a: round(w, 4) for a, w in self.half_width_.items()},
+            "difference_half_width": {
+                k: round(w, 4) for k, w in getattr(self, "difference_half_width_", {}).items()
+            },
             "coverage": self.coverage,
             "overlap": self.propensity_.overlap_.as_dict(),
         }
 
 
 def conformal_quantile(residuals: Matrix, coverage: float) -> float:
-    """The split-conformal quantile: the ceil((n + 1) * coverage)-th smallest residual."""
-    ordered = np.sort(residuals)
-    rank = math.ceil((len(ordered) + 1) * coverage)
-    return float(ordered[min(rank, len(ordered)) - 1])
+    """The split-conformal quantile of absolute residuals (MAPIE): the
+    ceil((n + 1) * coverage)-th smallest."""
+    residuals = np.asarray(residuals, dtype=float)
+    return conformal.half_width(np.zeros_like(residuals), residuals, coverage)
 
 
 def _checked_arms(arms: NDArray[np.str_]) -> list[str]:

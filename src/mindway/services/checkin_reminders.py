@@ -176,26 +176,8 @@ def send_due_prompts(rt: Runtime, now: datetime | None = None) -> int:
             CHANNELS[row.channel].deliver(uc.db, row, now)
         uc.reason = f"{len(due)} prompts"
         patients = [row.patient_id for row in due]
-    _push(rt, patients)
+    web_push.notify(rt, patients, "checkin_reminder.push", "checkin_reminder")
     return len(patients)
-
-
-def _push(rt: Runtime, patients: list[uuid.UUID]) -> None:
-    """Web Push to the devices of the patients just prompted. The network waits happen
-    outside any transaction (a slow push service holds no database lock), each bounded by
-    a short timeout; the outcome is recorded and audited afterwards."""
-    push = web_push.channel(rt)
-    if push is None:
-        return
-    with rt.transaction() as db:
-        targets = push.targets(db, patients)
-    if not targets:
-        return
-    results = push.send_all(targets)
-    with rt.use_case(OPERATOR, "checkin_reminder.push", "checkin_reminder") as uc:
-        push.record(uc.db, results)
-        outcomes = [outcome for outcome, _ in results.values()]
-        uc.reason = ", ".join(f"{outcomes.count(o)} {o}" for o in ("sent", "expired", "failed"))
 
 
 def prompt_pending(rt: Runtime, actor: Actor) -> bool:

@@ -6,6 +6,9 @@ writes to the record, so a clinician on the patient's care team does it (``RECOR
 the local operator may run it at the command line only in the name of such a clinician, who
 is then recorded as having entered the results. Imported answers are re-scored by Mindway's
 rules, and risk answers raise alerts exactly as a submitted questionnaire does.
+Pharmacogenomic results (HL7 Genomics Reporting genotype and therapeutic-implication
+Observations for CYP2D6, CYP2C19, CYP2B6) become the patient's PGx results, the diplotype
+translated to a phenotype by CPIC, so the recommender's features and CPIC notes use them.
 """
 
 from __future__ import annotations
@@ -23,28 +26,33 @@ from mindway.clinical.scoring import score
 from mindway.errors import Forbidden, InvalidInput
 from mindway.interop.fhir_patient import (
     BundledResult,
+    InvalidBundle,
     PatientBundle,
     PatientDemographics,
     parse_patient_bundle,
     patient_bundle,
 )
+from mindway.recommend import pharmacogenomics
 from mindway.security.policy import Actor, Permission, Role, decide
 from mindway.services import access
 from mindway.services.measures import record_result, stored_result
 from mindway.services.patients import record_view
 from mindway.services.runtime import OutOfScope, Runtime, UseCase
 from mindway.store.models import Account, ClinicalAlert, Patient, QuestionnaireResponse
+from mindway.store.recommend_models import PgxResult
 
 __all__ = ["FhirImportPublic", "export_fhir", "import_fhir"]
 
 
 class FhirImportPublic(BaseModel):
-    """What an import did: results stored, results already held, alerts raised."""
+    """What an import did: results stored, results already held, alerts raised, and
+    pharmacogenomic results stored (genes)."""
 
     patient_id: uuid.UUID
     imported: int
     skipped_duplicates: int
     alerts_raised: list[str]
+    pgx_imported: list[str] = []
 
 
 def export_fhir(rt: Runtime, actor: Actor, patient_id: uuid.UUID) -> dict[str, Any]:
@@ -108,7 +116,56 @@ def _responsible_clinician(uc: UseCase, username: str | None, patient_id: uuid.U
     return account.id
 
 
+def _pgx_data(parsed: PatientBundle) -> list[tuple[str, dict[str, str | None]]]:
+    """Each gene's result as stored by ``recommendations.record_pgx``, checked before any
+    write: a diplotype gives the phenotype (CPIC), which must agree with a stated one."""
+    found = []
+    for result in parsed.pgx:
+        phenotype = result.phenotype
+        if result.diplotype:
+            derived = pharmacogenomics.phenotype_from_diplotype(result.gene, result.diplotype)
+            if phenotype and derived != "indeterminate" and phenotype != derived:
+                raise InvalidBundle(
+                    f"{result.gene} {result.diplotype} is a {derived} metaboliser by CPIC, "
+                    f"but the Bundle says {phenotype}"
+                )
+            phenotype = phenotype if derived == "indeterminate" and phenotype else derived
+        if phenotype not in pharmacogenomics.PHENOTYPES:
+            raise InvalidBundle(f"{result.gene}: no readable phenotype")
+        found.append((result.gene, {"diplotype": result.diplotype, "phenotype": phenotype}))
+    return found
+
+
+def _store_pgx(
+    uc: UseCase,
+    patient_id: uuid.UUID,
+    results: list[tuple[str, dict[str, str | None]]],
+    entered_by: uuid.UUID,
+) -> list[str]:
+    """Store each gene's result unless the latest one held for that gene is the same."""
+    rows = uc.db.scalars(
+        select(PgxResult).where(PgxResult.patient_id == patient_id).order_by(PgxResult.recorded_at)
+    )
+    latest = {
+        r.gene: json.loads(uc.vault.open("pgx_result", "result", r.id, r.result_enc)) for r in rows
+    }
+    stored = []
+    for gene, data in results:
+        if latest.get(gene) == data:
+            continue
+        row = PgxResult(id=uuid.uuid4(), patient_id=patient_id, gene=gene, result_enc="")
+        row.recorded_by = entered_by
+        row.result_enc = uc.vault.seal(
+            str(patient_id), "pgx_result", "result", row.id, json.dumps(data)
+        )
+        uc.db.add(row)
+        stored.append(gene)
+    uc.db.flush()
+    return stored
+
+
 def _store(uc: UseCase, parsed: PatientBundle, entered_by: uuid.UUID) -> FhirImportPublic:
+    pgx = _pgx_data(parsed)
     rows = uc.db.execute(
         select(QuestionnaireResponse.instrument, QuestionnaireResponse.completed_at).where(
             QuestionnaireResponse.patient_id == parsed.patient_id
@@ -136,6 +193,7 @@ def _store(uc: UseCase, parsed: PatientBundle, entered_by: uuid.UUID) -> FhirImp
         imported=imported,
         skipped_duplicates=len(parsed.responses) - imported,
         alerts_raised=alerts,
+        pgx_imported=_store_pgx(uc, parsed.patient_id, pgx, entered_by),
     )
 
 

@@ -8,6 +8,10 @@ scores (:func:`mindway.services.stepped_care.scores_from_record`); with no score
 triage routes to step 1, and self-enrolment is allowed. A patient never replaces a programme
 their clinician assigned.
 
+Leaving: the patient or their clinician ends the programme (:func:`leave`); reminders
+(:mod:`mindway.services.therapy_reminders`) stop with it, or when the patient switches them
+off (:func:`set_reminders`).
+
 Progress: a session is complete when its modules are read and its homework done; sessions
 unlock as :func:`mindway.therapy.programmes.unlocked` documents. Active days (items ticked,
 exercises finished) give the streak. :func:`programme_disengagement` raises one routine
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -38,11 +42,20 @@ from mindway.store.models import ClinicalAlert, ExerciseRecord, MoodCheckin, Pat
 from mindway.store.therapy_models import ProgrammeEnrolment
 from mindway.store.types import utcnow
 from mindway.therapy.library import load_library
-from mindway.therapy.programmes import load_programmes, resolve, streak, tailor, unlocked
+from mindway.therapy.programme_reminders import SessionState, in_app_text, owed_reminder
+from mindway.therapy.programmes import (
+    load_programmes,
+    opens_at,
+    resolve,
+    streak,
+    tailor,
+    unlocked,
+)
 
 TABLE = "programme_enrolment"
 DISENGAGEMENT: Final = "disengagement"
 SELF_ENROL_STEP = 1
+EXPOSURE_LADDER: Final = "exposure_hierarchy"  # the skill whose exercise is the VR builder
 
 
 class ItemPublic(View):
@@ -73,6 +86,8 @@ class EnrolmentPublic(View):
     completed: int
     streak_days: int
     last_activity_at: datetime
+    reminders_on: bool
+    reminder: str | None  # the programme reminder not yet followed, on the patient's pages
 
 
 @dataclass
@@ -80,6 +95,7 @@ class _Progress:
     done: dict[str, list[str]]  # position (str) -> item keys done
     completed: dict[str, str]  # position (str) -> ISO time
     days: list[str]  # ISO dates with activity (local)
+    reminded: list[str] = field(default_factory=list)  # reminder keys sent, each once
 
     @classmethod
     def empty(cls) -> _Progress:
@@ -149,7 +165,16 @@ def enrolment_view(uc: UseCase, row: ProgrammeEnrolment) -> EnrolmentPublic:
         completed=len(completed),
         streak_days=streak(days, today),
         last_activity_at=row.last_activity_at,
+        reminders_on=row.reminders_on,
+        reminder=_pending_reminder(row, progress),
     )
+
+
+def _pending_reminder(row: ProgrammeEnrolment, progress: _Progress) -> str | None:
+    """The last reminder's line while nothing was done since it was sent."""
+    if not (row.reminders_on and progress.reminded and row.reminded_at):
+        return None
+    return in_app_text(progress.reminded[-1]) if row.last_activity_at < row.reminded_at else None
 
 
 def triage_step(uc: UseCase, patient_id: uuid.UUID) -> int:
@@ -187,34 +212,92 @@ def enrol(
     """Start ``programme_id`` for the patient (ending any programme they are on)."""
     with rt.use_case(actor, "programme.enrol", "patient", patient_id) as uc:
         access.require_patient(uc, _permission(actor), patient_id)
-        programmes = load_programmes()
-        if programme_id not in programmes:
-            raise InvalidInput(f"programme must be one of {', '.join(sorted(programmes))}")
-        if actor.role is not Role.CLINICIAN:
-            _check_self_enrol(uc, patient_id, bool(skip or add))
-        plan = tailor(programmes[programme_id], programmes, skip or [], add or [])
-        now = utcnow()
-        previous = active_row(uc, patient_id)
-        if previous is not None:
-            previous.status, previous.ended_at = "ended", now
-        row = ProgrammeEnrolment(
-            id=uuid.uuid4(),
-            patient_id=patient_id,
-            enrolled_at=now,
-            enrolled_by=actor.account_id,
-            assigned=actor.role is Role.CLINICIAN,
-            status="active",
-            last_activity_at=now,
-            plan_enc="",
-            progress_enc="",
-        )
-        value = json.dumps({"programme": programme_id, "sessions": list(plan)})
-        row.plan_enc = uc.vault.seal(str(patient_id), TABLE, "plan", row.id, value)
-        _seal_progress(uc, row, _Progress.empty())
-        uc.db.add(row)
-        uc.db.flush()
-        uc.reason = "assigned" if row.assigned else "self-enrolled"
+        return start_programme(uc, actor, patient_id, programme_id, skip, add)
+
+
+def start_programme(
+    uc: UseCase,
+    by: Actor,
+    patient_id: uuid.UUID,
+    programme_id: str,
+    skip: list[int] | None = None,
+    add: list[str] | None = None,
+) -> EnrolmentPublic:
+    """The enrolment itself, in the name of ``by`` (a clinician assigns, a patient self-enrols
+    under the step-1 rule); the caller has checked that ``by`` may write to the record."""
+    programmes = load_programmes()
+    if programme_id not in programmes:
+        raise InvalidInput(f"programme must be one of {', '.join(sorted(programmes))}")
+    if by.role is not Role.CLINICIAN:
+        _check_self_enrol(uc, patient_id, bool(skip or add))
+    plan = tailor(programmes[programme_id], programmes, skip or [], add or [])
+    now = utcnow()
+    previous = active_row(uc, patient_id)
+    if previous is not None:
+        previous.status, previous.ended_at = "ended", now
+    row = ProgrammeEnrolment(
+        id=uuid.uuid4(),
+        patient_id=patient_id,
+        enrolled_at=now,
+        enrolled_by=by.account_id,
+        assigned=by.role is Role.CLINICIAN,
+        status="active",
+        last_activity_at=now,
+        reminders_on=True,
+        plan_enc="",
+        progress_enc="",
+    )
+    value = json.dumps({"programme": programme_id, "sessions": list(plan)})
+    row.plan_enc = uc.vault.seal(str(patient_id), TABLE, "plan", row.id, value)
+    _seal_progress(uc, row, _Progress.empty())
+    uc.db.add(row)
+    uc.db.flush()
+    uc.reason = "assigned" if row.assigned else "self-enrolled"
+    return enrolment_view(uc, row)
+
+
+def leave(rt: Runtime, actor: Actor, patient_id: uuid.UUID) -> None:
+    """End the patient's programme (the patient may always stop; their clinician too)."""
+    with rt.use_case(actor, "programme.leave", "patient", patient_id) as uc:
+        access.require_patient(uc, _permission(actor), patient_id)
+        row = active_row(uc, patient_id)
+        if row is None:
+            raise InvalidInput("there is no active programme to leave")
+        row.status, row.ended_at = "ended", utcnow()
+
+
+def set_reminders(rt: Runtime, actor: Actor, patient_id: uuid.UUID, on: bool) -> EnrolmentPublic:
+    """The patient switches programme reminders on or off (their choice, not the clinician's)."""
+    with rt.use_case(actor, "programme.reminders", "patient", patient_id) as uc:
+        access.require_patient(uc, Permission.CHECKIN_SUBMIT, patient_id)
+        row = active_row(uc, patient_id)
+        if row is None:
+            raise InvalidInput("there is no active programme: enrol in one first")
+        row.reminders_on = on
+        uc.reason = "on" if on else "off"
         return enrolment_view(uc, row)
+
+
+def remind(uc: UseCase, row: ProgrammeEnrolment, now: datetime) -> str | None:
+    """Record and return the key of the reminder this enrolment is owed now under
+    :func:`mindway.therapy.programme_reminders.owed_reminder`, or ``None``."""
+    plan, progress = _open(uc, row)
+    completed = {int(p): datetime.fromisoformat(t) for p, t in progress.completed.items()}
+    states = []
+    for position, key in enumerate(plan["sessions"]):
+        opens = opens_at(position, completed.get(position - 1), row.enrolled_at)
+        done = set(progress.done.get(str(position), []))
+        homework = {k for k, kind, _ in _items(key) if kind == "homework"}
+        states.append(
+            SessionState(position, opens if opens <= now else None, bool(done), homework <= done)
+        )
+    reminder = owed_reminder(states, progress.reminded, now)
+    if reminder is None:
+        return None
+    progress.reminded = [*progress.reminded, reminder.key]
+    _seal_progress(uc, row, progress)
+    row.reminded_at = now
+    return reminder.key
 
 
 def current(rt: Runtime, actor: Actor, patient_id: uuid.UUID) -> EnrolmentPublic | None:
@@ -245,6 +328,13 @@ def note_activity(uc: UseCase, patient_id: uuid.UUID, homework: str | None = Non
                 _tick(progress, plan, position, item, now)
                 break
     _touch(uc, row, progress, now)
+
+
+def note_exposure_ladder(uc: UseCase, patient_id: uuid.UUID) -> None:
+    """The patient added a rung to their exposure hierarchy (:mod:`mindway.vr.hierarchy`, the
+    one ladder the ``exposure_hierarchy`` skill and the VR scenes share): that is the skill's
+    homework. The caller has checked access."""
+    note_activity(uc, patient_id, homework=EXPOSURE_LADDER)
 
 
 def _tick(

@@ -101,6 +101,13 @@ def weeks_since(start: datetime, at: datetime) -> float:
 
 _cache: dict[tuple[str, str, int], tuple[float, ExpectedRecoveryCurves]] = {}
 _lock = threading.Lock()
+_fitting: dict[tuple[str, str, int], threading.Lock] = {}
+"""One lock per curve being fitted: concurrent cold requests wait for one fit, not run N."""
+
+
+def _fresh(key: tuple[str, str, int], now: float) -> ExpectedRecoveryCurves | None:
+    cached = _cache.get(key)
+    return cached[1] if cached is not None and now - cached[0] < CACHE_SECONDS else None
 
 
 def clinic_curves(uc: UseCase, scale: Scale) -> ExpectedRecoveryCurves:
@@ -111,16 +118,23 @@ def clinic_curves(uc: UseCase, scale: Scale) -> ExpectedRecoveryCurves:
         .where(QuestionnaireResponse.instrument == scale.id, Patient.erased_at.is_(None))
     )
     key = (uc.settings.sqlalchemy_url, scale.id, int(count or 0))
-    now = time.monotonic()
     with _lock:
-        cached = _cache.get(key)
-        if cached is not None and now - cached[0] < CACHE_SECONDS:
-            return cached[1]
-    curves = _fit(scale, measurements(uc, scale.id))
-    with _lock:
-        for stale in [k for k, (at, _) in _cache.items() if now - at >= CACHE_SECONDS]:
-            del _cache[stale]
-        _cache[key] = (now, curves)
+        cached = _fresh(key, time.monotonic())
+        if cached is not None:
+            return cached
+        fitting = _fitting.setdefault(key, threading.Lock())
+    with fitting:
+        now = time.monotonic()
+        with _lock:
+            cached = _fresh(key, now)  # fitted by another request while this one waited
+        if cached is not None:
+            return cached
+        curves = _fit(scale, measurements(uc, scale.id))
+        with _lock:
+            for stale in [k for k, (at, _) in _cache.items() if now - at >= CACHE_SECONDS]:
+                del _cache[stale]
+            _cache[key] = (now, curves)
+            _fitting.pop(key, None)
     return curves
 
 

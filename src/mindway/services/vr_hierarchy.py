@@ -89,6 +89,10 @@ def add_item(rt: Runtime, actor: Actor, patient_id: uuid.UUID, raw: dict[str, An
         row.item_enc = uc.vault.seal(str(patient_id), ITEM, "item", row.id, item.model_dump_json())
         uc.db.add(row)
         uc.db.flush()
+        if actor.patient_id == patient_id:  # a rung the patient added: their fear-ladder homework
+            from mindway.services.programmes import note_exposure_ladder
+
+            note_exposure_ladder(uc, patient_id)
         return ItemAdded(item=item_view(uc, row), show_crisis_resources=False)
 
 

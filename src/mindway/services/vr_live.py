@@ -5,7 +5,10 @@ for the database), and keeps what happened as records: every sample with the con
 reply and estimate, every therapist override. :mod:`mindway.services.vr_sessions` seals the
 records into the session's log in chunks. Because the controller is deterministic, replaying
 the sealed records rebuilds the session exactly after a restart (or in another worker).
-Clinicians watching a session get each record pushed to their connection's queue.
+Clinicians watching a session get each record pushed to their connection's queue. With
+several app processes a watcher may be connected to another process than the patient's scene
+(which holds the controller): each record is also published on the event bus, and every other
+process hands it to its own watchers of that session (:func:`attach`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from mindway.services.event_bus import EventBus
 from mindway.vr import ControllerSession, MemoryProgressStore, PatientProgress, parse_sample
 from mindway.vr.controller import ExposureController
 from mindway.vr.decision import OVERRIDE_ACTIONS
@@ -24,6 +28,8 @@ from mindway.vr.protocol import error
 
 CHECKPOINT_EVERY = 30
 """Records kept in memory before they are sealed into the log (a crash loses < 30 s)."""
+CHANNEL = "vr.live"
+"""The event-bus channel of watcher messages: ``{"session": id, "message": {...}}``."""
 
 
 @dataclass(eq=False)
@@ -114,6 +120,13 @@ class LiveSession:
         return reply
 
     def broadcast(self, message: dict[str, Any]) -> None:
+        """To this process's watchers, and through the bus to the other processes'."""
+        self.tell_watchers(message)
+        bus = _bus
+        if bus is not None:
+            bus.publish(CHANNEL, {"session": str(self.session_id), "message": message})
+
+    def tell_watchers(self, message: dict[str, Any]) -> None:
         for watcher in list(self.watchers):
             watcher.push(message)
 
@@ -164,3 +177,35 @@ def keep(live: LiveSession) -> LiveSession:
 def drop(session_id: uuid.UUID) -> LiveSession | None:
     with _registry:
         return _sessions.pop(session_id, None)
+
+
+_bus: EventBus | None = None
+
+
+def attach(bus: EventBus) -> None:
+    """Publish this process's records on ``bus`` and hand other processes' to local watchers."""
+    global _bus
+    bus.subscribe(CHANNEL, _from_elsewhere)
+    _bus = bus
+
+
+def detach(bus: EventBus) -> None:
+    global _bus
+    if _bus is bus:
+        _bus = None
+
+
+def _from_elsewhere(envelope: dict[str, Any]) -> None:
+    """A record another process produced: to our watchers of that session, if any. When the
+    session ended there, the copy this process rebuilt for its watchers is stale: drop it."""
+    message = envelope.get("message")
+    try:
+        session_id = uuid.UUID(str(envelope.get("session")))
+    except ValueError:
+        return
+    live = find(session_id)
+    if live is None or not isinstance(message, dict):
+        return
+    live.tell_watchers(message)
+    if message.get("event") == "session_end":
+        drop(session_id)

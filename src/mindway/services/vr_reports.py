@@ -3,6 +3,8 @@
 A report lays out each second of the session (controller and scene intensity, SUDS, HR, EDA,
 the controller's fear estimate, state) and every change of intensity or state with the
 controller's reason, plus the therapist's overrides: the policy is explainable after the fact.
+It also lists the sliding windows' neurokit2 features (HRV from RR intervals, EDA tonic level
+and skin-conductance responses per minute) that informed the fear estimate.
 """
 
 from __future__ import annotations
@@ -33,12 +35,14 @@ SERIES = ("t", "intensity", "scene_intensity", "suds", "hr", "eda", "fear", "sta
 
 
 class SessionReport(View):
-    """Each second's values as series (None where missing) and every change with its reason."""
+    """Each second's values as series (None where missing), every change with its reason and
+    the physiology windows (those ending in the baseline minute are the reference)."""
 
     session: VrSessionPublic
     series: dict[str, list[Any]]
     events: list[dict[str, Any]]
     summary: dict[str, Any]
+    windows: list[dict[str, Any]] = []
 
 
 def _records(uc: UseCase, session_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -55,6 +59,8 @@ def _events(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     last: tuple[Any, Any] | None = None
     for r in records:
+        if "window" in r:
+            continue
         if "override" in r:
             events.append({"t": r["t"], "kind": "override", "action": r["override"]})
             continue
@@ -100,7 +106,7 @@ def report(
         row = session_in_scope(uc, session_id, patient_id)
         view = session_view(uc, row)
         records = _records(uc, row.id)
-        samples = [r for r in records if "override" not in r]
+        samples = [r for r in records if "override" not in r and "window" not in r]
         span = view.intensity_hi - view.intensity_lo
         series: dict[str, list[Any]] = {name: [] for name in SERIES}
         for s in samples:
@@ -111,7 +117,11 @@ def report(
                     series[name].append(s.get(name))
         events = _events(records)
         return SessionReport(
-            session=view, series=series, events=events, summary=_summary(samples, events)
+            session=view,
+            series=series,
+            events=events,
+            summary=_summary(samples, events),
+            windows=[r["window"] for r in records if "window" in r],
         )
 
 

@@ -8,13 +8,26 @@ clinician overrides the controller (pause, resume, hold, step down, end: the the
 charge). A patient may always end their session. Item labels a patient types are
 risk-screened first (DESIGN.md safety rules). Every use case writes one audit event; a live
 session's seconds are sealed into its log in chunks (see :mod:`mindway.services.vr_live`).
+Every 15 s the last minute of EDA and RR intervals is analysed with neurokit2 in a worker
+thread (:mod:`mindway.vr.windows`), never on the WebSocket's one-second path. A window closing
+at second t is given to the controller (and recorded in the log) just before the sample at
+t + 5 s, so the same samples give the same session; a device posting over HTTP waits for it
+there if need be, the WebSocket takes it at the first sample after it is ready. Replaying the
+log rebuilds the session exactly; after a restart the windows refill from the sealed EDA
+(RR intervals sent before the restart are not kept).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import uuid
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from datetime import datetime
+from importlib import import_module
 from typing import Any
 
 from sqlalchemy import func, select
@@ -29,8 +42,11 @@ from mindway.store.types import utcnow
 from mindway.store.vr_models import VrHierarchyItem, VrProgress, VrSession, VrSessionLog
 from mindway.vr.hierarchy import HierarchyItem, ItemStatus, status_of
 from mindway.vr.progress import PatientProgress
+from mindway.vr.protocol import parse_sample
+from mindway.vr.windows import SlidingWindows, WindowFeatures, analyse, parse_rr
 
 ITEM, LOG, PROGRESS = "vr_hierarchy_item", "vr_session_log", "vr_progress"
+log = logging.getLogger(__name__)
 
 
 class HierarchyItemPublic(View):
@@ -196,8 +212,14 @@ def _live(uc: UseCase, row: VrSession) -> LiveSession:
     key = progress_key(row.patient_id, row.item_id)
     live = LiveSession.open(row.id, key, row.number, SealedProgressStore(uc).load(key))
     sealed = chunks(uc, row.id)
-    live.replay([record for chunk in sealed for record in chunk["records"]])
+    for record in (record for chunk in sealed for record in chunk["records"]):
+        if "window" in record:
+            live.controller.add_window(WindowFeatures.from_dict(record["window"]))
+        else:
+            live.replay([record])
+    live.saved_events = len(live.controller.events)
     live.saved_chunks = len(sealed)
+    _refill_windows(row.id, [record for chunk in sealed for record in chunk["records"]])
     return keep(live)
 
 
@@ -220,6 +242,8 @@ def _finish(uc: UseCase, row: VrSession, reason: str) -> None:
     _seal_chunk(uc, row, live)
     SealedProgressStore(uc).save(live.finish())
     drop(row.id)
+    with _windows_lock:
+        _windows.pop(row.id, None)
     row.ended_at, row.state = utcnow(), "ended"
     live.broadcast({"event": "session_end", "reason": reason})
 
@@ -315,7 +339,7 @@ def step(
         if row.ended_at is not None:
             return {"intensity": 0.0, "state": "ended", "reason": "the session has ended"}
         live = _live(uc, row)
-        reply = answer(live, actor, message)
+        reply = answer(live, actor, message, wait=True)
         if reply.get("event") == "session_end":
             _finish(uc, row, "ended")
             return {"ok": True}
@@ -324,9 +348,10 @@ def step(
         return reply
 
 
-def answer(live: LiveSession, actor: Actor, message: Any) -> dict[str, Any]:
+def answer(live: LiveSession, actor: Actor, message: Any, *, wait: bool = False) -> dict[str, Any]:
     """The protocol's reply to one message on a live session, in memory. ``session_end``
-    comes back as ``{"event": "session_end"}``: the caller ends the session in a use case."""
+    comes back as ``{"event": "session_end"}``: the caller ends the session in a use case.
+    With ``wait`` (not on an event loop) a window due at this sample is waited for."""
     if not isinstance(message, dict):
         return live.protocol.handle(message)
     event = message.get("event")
@@ -340,7 +365,14 @@ def answer(live: LiveSession, actor: Actor, message: Any) -> dict[str, Any]:
         return {"event": "override", "action": message.get("action")}
     if "event" in message or "t" not in message:
         return live.protocol.handle(message)
-    return live.sample(message)
+    windows = _windows_of(live)
+    parsed = parse_sample(message)
+    if not isinstance(parsed, str) and live.protocol.controller is not None:
+        windows.apply_due(live, max(live.controller.t, parsed.t), wait=wait)
+    reply = live.sample(message)
+    if "intensity" in reply and not isinstance(parsed, str):
+        windows.collect(live.controller.t, parsed.eda, parse_rr(message.get("rr")))
+    return reply
 
 
 def _start_message(live: LiveSession, message: dict[str, Any]) -> dict[str, Any]:
@@ -394,3 +426,81 @@ def end_session(
         else:
             uc.reason = "already ended"
         return session_view(uc, row)
+
+
+# -- sliding windows, analysed off the one-second path -----------------------------------------
+APPLY_LAG_S = 5.0
+"""A window closing at second t applies at the sample t + 5 s (its analysis takes ms)."""
+WAIT_S = 30.0
+"""The longest a device's HTTP request waits for a due window (neurokit2's cold import)."""
+_window_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vr-windows")
+
+
+class LiveWindows:
+    """One live session's windows: collected each second, analysed by the worker thread,
+    given to the controller (and recorded) when due and ready."""
+
+    def __init__(self) -> None:
+        self.windows = SlidingWindows()
+        self.running: deque[tuple[float, Future[WindowFeatures]]] = deque()
+        _window_pool.submit(import_module, "neurokit2")  # its import takes seconds: start now
+
+    def collect(self, t: float, eda: float | None, rr: tuple[float, ...]) -> None:
+        data = self.windows.add(t, eda, rr)
+        if data is not None:
+            self.running.append((data.t_end, _window_pool.submit(analyse, data)))
+
+    def apply_due(self, live: LiveSession, t: float, *, wait: bool) -> None:
+        """Give the controller every window due by second ``t`` that is ready (with ``wait``,
+        wait for it first); each goes into the log just before the sample at ``t``."""
+        while self.running and t >= self.running[0][0] + APPLY_LAG_S:
+            future = self.running[0][1]
+            if wait and not future.done():
+                wait_for([future], timeout=WAIT_S)
+            if not future.done():
+                return
+            self.running.popleft()
+            if future.exception() is not None:  # a window is evidence, never a failure
+                log.warning("vr window analysis failed: %r", future.exception())
+                continue
+            window = WindowFeatures.from_dict(future.result().to_dict())  # as the log holds it
+            with live.lock:
+                if live.protocol.controller is None:
+                    return
+                live.controller.add_window(window)
+                live.pending.append({"t": live.controller.t, "window": window.to_dict()})
+
+    def settle(self, timeout: float) -> bool:
+        """Wait until every window submitted so far is analysed (for tests and shutdown)."""
+        return not wait_for([f for _, f in self.running], timeout=timeout).not_done
+
+
+_windows: dict[uuid.UUID, LiveWindows] = {}
+_windows_lock = threading.Lock()
+
+
+def _windows_of(live: LiveSession) -> LiveWindows:
+    with _windows_lock:
+        return _windows.setdefault(live.session_id, LiveWindows())
+
+
+def _refill_windows(session_id: uuid.UUID, records: list[dict[str, Any]]) -> None:
+    """A session rebuilt from its log: its windows refill from the sealed seconds' EDA, and a
+    window closed but not yet applied before the restart is analysed again."""
+    windows = LiveWindows()
+    applied = {r["window"]["t_end"] for r in records if "window" in r}
+    for record in records:
+        if "override" in record or "window" in record:
+            continue
+        data = windows.windows.add(record["t"], record.get("eda"), ())
+        if data is not None and data.t_end not in applied:
+            windows.running.append((data.t_end, _window_pool.submit(analyse, data)))
+    with _windows_lock:
+        _windows[session_id] = windows
+
+
+def settle_windows(session_id: uuid.UUID, timeout: float = 60.0) -> bool:
+    """True once the session's submitted windows are analysed (each applies when due)."""
+    with _windows_lock:
+        windows = _windows.get(session_id)
+    return True if windows is None else windows.settle(timeout)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from mindway.errors import InvalidInput
 from mindway.security.keys import Keyring, VapidKey
-from mindway.security.policy import Actor, Permission
+from mindway.security.policy import OPERATOR, Actor, Permission
 from mindway.security.vault import Vault
 from mindway.services import access
 from mindway.services.runtime import Runtime, UseCase
@@ -190,11 +190,18 @@ class WebPushChannel:
 
     name = "web_push"
 
-    def __init__(self, keyring: Keyring, vapid: VapidKey, timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        keyring: Keyring,
+        vapid: VapidKey,
+        timeout: float = TIMEOUT_SECONDS,
+        payload: str = PAYLOAD,  # another reminder's message: no health data in it either
+    ) -> None:
         self._keyring = keyring
         self._vapid = vapid
         self._signer = Vapid02.from_pem(vapid.private_pem.encode("ascii"))
         self.timeout = timeout
+        self.payload = payload
 
     def targets(self, db: Session, patient_ids: list[uuid.UUID]) -> list[Target]:
         """The stored subscriptions of these patients, opened."""
@@ -207,7 +214,7 @@ class WebPushChannel:
         try:
             webpush(
                 target.subscription.info(),
-                data=PAYLOAD,
+                data=self.payload,
                 vapid_private_key=self._signer,
                 vapid_claims=claims,
                 timeout=self.timeout,
@@ -250,6 +257,26 @@ class WebPushChannel:
         self.record(db, self.send_all(self.targets(db, [reminder.patient_id])))
 
 
-def channel(rt: Runtime) -> WebPushChannel | None:
+def channel(rt: Runtime, payload: str = PAYLOAD) -> WebPushChannel | None:
     """The push channel for this runtime; ``None`` when it has no VAPID key."""
-    return None if rt.vapid is None else WebPushChannel(rt.keyring, rt.vapid)
+    return None if rt.vapid is None else WebPushChannel(rt.keyring, rt.vapid, payload=payload)
+
+
+def notify(
+    rt: Runtime, patients: list[uuid.UUID], action: str, resource: str, payload: str = PAYLOAD
+) -> None:
+    """Web Push to the devices of ``patients`` (a reminder just given). The network waits
+    happen outside any transaction (a slow push service holds no database lock), each bounded
+    by a short timeout; the outcome is recorded and audited afterwards as ``action``."""
+    push = channel(rt, payload)
+    if push is None or not patients:
+        return
+    with rt.transaction() as db:
+        targets = push.targets(db, patients)
+    if not targets:
+        return
+    results = push.send_all(targets)
+    with rt.use_case(OPERATOR, action, resource) as uc:
+        push.record(uc.db, results)
+        outcomes = [outcome for outcome, _ in results.values()]
+        uc.reason = ", ".join(f"{outcomes.count(o)} {o}" for o in ("sent", "expired", "failed"))

@@ -39,6 +39,10 @@ class ProgrammeEnrolment(Base):
     progress_enc: Mapped[str] = mapped_column(Text)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     disengagement_alerted_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Programme reminders: the patient's switch, when the daily rule last looked, last sent.
+    reminders_on: Mapped[bool] = mapped_column(default=True)
+    reminder_checked_at: Mapped[datetime | None] = mapped_column(default=None)
+    reminded_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ExerciseDraft(Base):

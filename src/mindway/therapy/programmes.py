@@ -37,6 +37,7 @@ __all__ = [
     "exercise_ids",
     "load_programmes",
     "load_programmes_from",
+    "opens_at",
     "resolve",
     "session_key",
     "streak",
@@ -164,6 +165,18 @@ def unlocked(position: int, completed: set[int], enrolled_at: datetime, now: dat
     if position == 0 or position - 1 in completed:
         return True
     return now >= enrolled_at + timedelta(days=SESSION_DAYS * position)
+
+
+def opens_at(
+    position: int, previous_completed_at: datetime | None, enrolled_at: datetime
+) -> datetime:
+    """When the session at 0-based ``position`` opens (or opened) under :func:`unlocked`'s rule:
+    at enrolment for the first, else when the one before was completed or at the start of its
+    week, whichever is earlier."""
+    by_week = enrolled_at + timedelta(days=SESSION_DAYS * position)
+    if position == 0:
+        return enrolled_at
+    return by_week if previous_completed_at is None else min(by_week, previous_completed_at)
 
 
 def streak(active_days: set[date], today: date) -> int:

@@ -13,6 +13,10 @@ Two layers, both explicit so that every estimate can be explained:
   no rating the variance grows every second, so the uncertainty reported is honest. At rest
   (no stimulus) the prediction step lets fear settle towards resting level.
 
+Window features (HRV from RR intervals, skin-conductance responses; see
+:mod:`mindway.vr.windows`) arrive every 15 s relative to the session's baseline windows and
+get their own online mapping onto SUDS, observed in the same filter when they arrive.
+
 SUDS (Wolpe 1969) are biased per rater; ratings given at rest during the baseline minute
 anchor the patient's offset (a rater who says 30 when calm), shrunk towards zero.
 """
@@ -44,6 +48,19 @@ _PRIORS: dict[str, tuple[list[float], list[float]]] = {
     "eda": ([REST_FEAR, 12.0], [4.0, 2.0]),
     "hr_eda": ([REST_FEAR, 0.9, 6.0], [4.0, 0.04, 2.0]),
 }
+_WINDOW_PRIORS: dict[str, tuple[list[float], list[float]]] = {
+    # weights (intercept, per ln(RMSSD / baseline RMSSD), per SCR/min above baseline). Fear
+    # withdraws vagal tone (RMSSD falls; Kim et al. 2018) and multiplies non-specific SCRs
+    # (1-3/min at rest; Boucsein 2012): a priori halving RMSSD or +5 SCR/min ~ SUDS +20,
+    # each slope uncertain by about half its size, the intercept by 15 points.
+    "hrv": ([REST_FEAR, -30.0], [1.0, 1.0]),
+    "scr": ([REST_FEAR, 4.0], [1.0, 0.018]),
+    "hrv_scr": ([REST_FEAR, -20.0, 3.0], [1.0, 0.44, 0.01]),
+}
+WINDOW_OVERLAP = 4.0
+"""Windows of 60 s every 15 s overlap fourfold: their variance is inflated by that much."""
+WINDOW_FRESH_S = 20.0
+"""A rating teaches the window mapping only if a window closed this recently."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +137,42 @@ class PhysiologyMapping:
         self.rater_offset = 0.0
         self.n_rest_ratings = 0
         self.rest_sum = 0.0
+        self.window_models = {name: LinearRls(*prior) for name, prior in _WINDOW_PRIORS.items()}
+        self.window_residual_var = 15.0**2
+
+    @staticmethod
+    def window_features(
+        dln_rmssd: float | None, dscr: float | None
+    ) -> tuple[str, list[float]] | None:
+        if dln_rmssd is not None and dscr is not None:
+            return "hrv_scr", [1.0, dln_rmssd, dscr]
+        if dln_rmssd is not None:
+            return "hrv", [1.0, dln_rmssd]
+        if dscr is not None:
+            return "scr", [1.0, dscr]
+        return None
+
+    def predict_window(
+        self, dln_rmssd: float | None, dscr: float | None
+    ) -> tuple[float, float, str] | None:
+        """Fear predicted from a window's features relative to baseline, and its variance."""
+        found = self.window_features(dln_rmssd, dscr)
+        if found is None:
+            return None
+        name, x = found
+        model = self.window_models[name]
+        return model.predict(x), self.window_residual_var * (1.0 + model.leverage(x)), name
+
+    def learn_window(self, dln_rmssd: float | None, dscr: float | None, suds: float) -> None:
+        best = self.window_features(dln_rmssd, dscr)
+        x_all = {"hrv": [1.0, dln_rmssd], "scr": [1.0, dscr], "hrv_scr": [1.0, dln_rmssd, dscr]}
+        for name, x in x_all.items():
+            if all(v is not None for v in x):
+                values = [float(v) for v in x if v is not None]
+                error = self.window_models[name].update(values, suds)
+                if best is not None and name == best[0]:
+                    var = 0.95 * self.window_residual_var + 0.05 * error**2
+                    self.window_residual_var = max(25.0, var)
 
     @staticmethod
     def features(dhr: float | None, deda: float | None) -> tuple[str, list[float]] | None:
@@ -166,6 +219,8 @@ class PhysiologyMapping:
             "rater_offset": self.rater_offset,
             "n_rest_ratings": self.n_rest_ratings,
             "rest_sum": self.rest_sum,
+            "window_models": {name: m.to_dict() for name, m in self.window_models.items()},
+            "window_residual_var": self.window_residual_var,
         }
 
     @classmethod
@@ -177,7 +232,12 @@ class PhysiologyMapping:
         mapping.rater_offset = max(-MAX_OFFSET, min(MAX_OFFSET, float(data["rater_offset"])))
         mapping.n_rest_ratings = int(data["n_rest_ratings"])
         mapping.rest_sum = float(data["rest_sum"])
-        if not math.isfinite(mapping.residual_var + mapping.rest_sum):
+        saved = data.get("window_models") or {}  # progress saved before windows had none
+        for name, (weights, _) in _WINDOW_PRIORS.items():
+            if name in saved:
+                mapping.window_models[name] = LinearRls.from_dict(saved[name], len(weights))
+        mapping.window_residual_var = max(25.0, float(data.get("window_residual_var", 225.0)))
+        if not math.isfinite(mapping.residual_var + mapping.rest_sum + mapping.window_residual_var):
             raise ValueError("mapping holds a non-finite number")
         return mapping
 
@@ -190,6 +250,22 @@ class ArousalEstimator:
         self.fear = REST_FEAR
         self.variance = 15.0**2
         self.seconds_since_rating = math.inf
+        self.window: tuple[float | None, float | None] | None = None
+        self.seconds_since_window = math.inf
+        self.window_source = ""
+
+    def observe_window(self, dln_rmssd: float | None, dscr: float | None) -> str | None:
+        """A window's features relative to baseline: one observation of fear now; kept so the
+        next rating can teach the window mapping. Returns the signal set used, if any."""
+        predicted = self.mapping.predict_window(dln_rmssd, dscr)
+        if predicted is None:
+            return None
+        mean, var, name = predicted
+        self._observe(max(0.0, min(100.0, mean)), var * WINDOW_OVERLAP)
+        self.fear = max(0.0, min(100.0, self.fear))
+        self.window, self.seconds_since_window = (dln_rmssd, dscr), 0.0
+        self.window_source = f"window:{name}"
+        return name
 
     def step(
         self, dhr: float | None, deda: float | None, suds: float | None, at_rest: bool
@@ -199,7 +275,9 @@ class ArousalEstimator:
         if at_rest:  # no stimulus: fear settles towards rest unless evidence says otherwise
             self.fear += (REST_FEAR - self.fear) / RECOVERY_S
         self.seconds_since_rating += 1.0
-        sources: list[str] = []
+        self.seconds_since_window += 1.0
+        sources: list[str] = [self.window_source] if self.window_source else []
+        self.window_source = ""
         predicted = self.mapping.predict(dhr, deda)
         if predicted is not None:
             mean, var, name = predicted
@@ -211,6 +289,8 @@ class ArousalEstimator:
             corrected = max(0.0, min(100.0, suds - self.mapping.rater_offset))
             self._observe(corrected, SUDS_NOISE_SD**2)
             self.mapping.learn(dhr, deda, corrected)
+            if self.window is not None and self.seconds_since_window <= WINDOW_FRESH_S:
+                self.mapping.learn_window(*self.window, corrected)
             self.seconds_since_rating = 0.0
             sources.append("suds")
         self.fear = max(0.0, min(100.0, self.fear))

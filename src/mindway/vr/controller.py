@@ -3,6 +3,8 @@
 Policy (every number is a named constant below):
 
 * The first minute is a baseline at intensity 0 (physiology calibration).
+* Every 15 s, neurokit2 features of the last minute (HRV, skin-conductance responses;
+  :mod:`mindway.vr.windows`) refine the fear estimate relative to the baseline minute's.
 * Exposure keeps estimated fear in a therapeutic window of moderate arousal (40-70 on the
   0-100 SUDS scale): strong enough for emotional processing, short of flooding (Foa & Kozak
   1986; Bălan et al. 2020 step up at low fear, hold at moderate, step down at high).
@@ -23,12 +25,14 @@ Policy (every number is a named constant below):
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from mindway.vr.arousal import ArousalEstimate, ArousalEstimator
 from mindway.vr.decision import OVERRIDE_ACTIONS, Decision, Sample, State
 from mindway.vr.physiology import PhysiologyTracker
 from mindway.vr.progress import GRID, STEP, PatientProgress, level_key, snap_level
+from mindway.vr.windows import WindowFeatures
 
 BASELINE_S = 60.0
 SESSION_S = 1800.0
@@ -85,6 +89,33 @@ class ExposureController:
         self.rise_open = (0.0, -1.0, 0.0)
         self.events: list[dict[str, Any]] = []
         self.last: Decision | None = None
+        self.window_baseline: dict[str, float] = {}
+        self.windows: list[WindowFeatures] = []
+
+    # -- sliding-window physiology (arrives every 15 s, computed off this path) ------------
+    def add_window(self, window: WindowFeatures) -> dict[str, float | None]:
+        """Take a window's neurokit2 features: those closing within the baseline minute become
+        the reference (the latest wins), later ones inform the fear estimate relative to it.
+        Returns the relative values used (empty for a reference window)."""
+        self.windows.append(window)
+        values = {"rmssd_ms": window.rmssd_ms, "scr_per_min": window.scr_per_min}
+        if window.t_end <= BASELINE_S:
+            self.window_baseline.update({k: v for k, v in values.items() if v is not None})
+            return {}
+        base_rmssd = self.window_baseline.get("rmssd_ms")
+        base_scr = self.window_baseline.get("scr_per_min")
+        rmssd, scr = window.rmssd_ms, window.scr_per_min
+        dln_rmssd = (
+            math.log(rmssd / base_rmssd)
+            if rmssd is not None and base_rmssd is not None and rmssd > 0 and base_rmssd > 0
+            else None
+        )
+        dscr = scr - base_scr if scr is not None and base_scr is not None else None
+        at_rest = self.mode in (State.COPING, State.PAUSED)
+        used = None if at_rest else self.estimator.observe_window(dln_rmssd, dscr)
+        if used is not None:
+            self.estimate = ArousalEstimate(self.estimator.fear, self.estimator.variance**0.5, used)
+        return {"dln_rmssd": dln_rmssd, "dscr_per_min": dscr}
 
     # -- the one-second step -------------------------------------------------------------
     def step(self, sample: Sample) -> Decision:

@@ -17,7 +17,11 @@ Every message gets exactly one reply and nothing raises. A message that cannot b
 before ``session_start``) gets ``{"ok": false, "error": "..."}`` and changes nothing.
 In a sample, a value that is missing, of the wrong type, NaN, infinite, negative or out of
 range (HR outside 25-250 bpm, EDA outside 0.01-100 uS, SUDS outside 0-100) counts as missing;
-a ``t`` that goes backwards does not move the clock back; extra keys are ignored.
+a ``t`` that goes backwards does not move the clock back; extra keys are ignored here.
+
+One extra is read by the server's live sessions (WebSocket and the HTTP messages endpoint):
+``"rr": [ms, ...]``, the RR intervals of the beats since the previous sample, for HRV over
+sliding windows (:mod:`mindway.vr.windows`); a list that is not such numbers counts as none.
 """
 
 from __future__ import annotations

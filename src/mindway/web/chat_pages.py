@@ -23,6 +23,7 @@ from mindway.services import chat, exercises, handoffs
 from mindway.services.chat import MAX_MESSAGE, ChatReply
 from mindway.web.crisis import crisis_help
 from mindway.web.csrf import CheckedForm
+from mindway.web.i18n import N_
 from mindway.web.patient_pages import own_record
 from mindway.web.render import PageRoute, redirect, render, sentence
 from mindway.web.session import SignedIn, WebSession, require_role
@@ -41,7 +42,7 @@ def _page(
         request,
         "patient_chat.html",
         status,
-        page_title="Talk it through",
+        page_title=N_("Talk it through"),
         messages=chat.messages(rt, ws.actor, patient_id, SHOWN),
         crisis=crisis_help(ws.info.locale) if help_now else None,
         error=error,

@@ -26,6 +26,7 @@ from mindway.web.charts import ChartPoint, mood_chart
 from mindway.web.crisis import crisis_help
 from mindway.web.csrf import CheckedForm
 from mindway.web.forms import Form
+from mindway.web.i18n import N_
 from mindway.web.patient_pages import own_record
 from mindway.web.render import PageRoute, redirect, render, sentence
 from mindway.web.session import SignedIn, WebSession
@@ -33,11 +34,21 @@ from mindway.web.session import SignedIn, WebSession
 router = APIRouter(route_class=PageRoute)
 BASE = "/patient/checkin"
 SLIDERS: tuple[tuple[str, str, str, str], ...] = (
-    ("mood", "Mood", "very low", "very good"),
-    ("anxiety", "Anxiety", "none", "extreme"),
-    ("energy", "Energy", "none", "lots"),
-    ("sleep_quality", "Sleep quality", "very poor", "very good"),
+    ("mood", N_("Mood"), N_("very low"), N_("very good")),
+    ("anxiety", N_("Anxiety"), N_("none"), N_("extreme")),
+    ("energy", N_("Energy"), N_("none"), N_("lots")),
+    ("sleep_quality", N_("Sleep quality"), N_("very poor"), N_("very good")),
 )
+ACTIVITY_LABELS: dict[str, str] = {
+    "walk": N_("Walk"),
+    "exercise": N_("Exercise"),
+    "social": N_("Social"),
+    "work": N_("Work"),
+    "hobby": N_("Hobby"),
+    "outdoors": N_("Outdoors"),
+    "chores": N_("Chores"),
+    "rest": N_("Rest"),
+}
 CHART_DAYS = 30
 DEFAULTS: dict[str, str] = {"mood": "5", "anxiety": "5", "energy": "5", "sleep_quality": "5"}
 
@@ -77,9 +88,10 @@ def _page(
         request,
         "patient_checkin.html",
         status,
-        page_title="Check in",
+        page_title=N_("Check in"),
         sliders=SLIDERS,
         activities=ACTIVITIES,
+        activity_labels=ACTIVITY_LABELS,
         values=values or {**DEFAULTS, "sleep_hours": "7"},
         max_note=MAX_NOTE,
         error=error,

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 
 from mindway.content.loader import FALLBACK_LOCALE, CrisisPage, crisis_page, crisis_pages
+from mindway.web.i18n import preferred_tags
 from mindway.web.render import PageRoute, render
 from mindway.web.session import WebSession, maybe_signed_in, runtime_of
 
@@ -21,25 +22,6 @@ router = APIRouter(route_class=PageRoute)
 
 # Button words for the languages the crisis file covers; the rest of the page comes from it.
 ACTIONS = {"en": ("Call", "Text"), "es": ("Llamar al", "Enviar texto al")}
-
-
-def preferred_tags(header: str) -> list[str]:
-    """Language tags from Accept-Language, best first (RFC 9110 12.5.4 quality values)."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")[:20]):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        tag = tag.strip()
-        if tag and tag != "*" and quality > 0 and len(tag) <= 35:
-            ranked.append((-quality, position, tag))
-    return [tag for _, _, tag in sorted(ranked)]
 
 
 def _normalise(tag: str) -> str:

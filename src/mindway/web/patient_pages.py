@@ -20,6 +20,7 @@ from mindway.services import checkin_reminders, checkins, consent, patients
 from mindway.services.runtime import Runtime
 from mindway.services.views import ConsentState
 from mindway.web.csrf import CheckedForm
+from mindway.web.i18n import N_
 from mindway.web.render import PageRoute, redirect, render, sentence
 from mindway.web.session import SignedIn, WebSession, require_role
 
@@ -68,7 +69,7 @@ def _home(
         request,
         "patient_home.html",
         status,
-        page_title="Home",
+        page_title=N_("Home"),
         use_htmx=True,
         first_name=record.given_name or ws.info.display_name,
         care_teams=record.care_teams,
@@ -92,7 +93,7 @@ def notes(request: Request, rt: RuntimeDep, ws: SignedIn) -> Response:
     """All notes the care team wrote (open notes), newest first."""
     patient_id = own_record(ws)
     all_notes = patients.list_notes(rt, ws.actor, patient_id)
-    return render(request, "patient_notes.html", page_title="My notes", notes=all_notes)
+    return render(request, "patient_notes.html", page_title=N_("My notes"), notes=all_notes)
 
 
 @router.post("/patient/consent")

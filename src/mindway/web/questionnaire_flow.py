@@ -13,11 +13,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mindway.clinical.instruments import Instrument, Item
+from mindway.web.i18n import N_
 from mindway.web.questionnaire_draft import Draft
 
-CHOOSE = "Please choose one of the answers to go on."
-NEEDED = "This question needs an answer before you go on."
-BUTTONS = "Please use the buttons on the page."
+CHOOSE = N_("Please choose one of the answers to go on.")
+NEEDED = N_("This question needs an answer before you go on.")
+BUTTONS = N_("Please use the buttons on the page.")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from mindway.services.views import QuestionnaireResultPublic
 from mindway.web.checkin_pages import mood_panel
 from mindway.web.crisis import crisis_help
 from mindway.web.csrf import CheckedForm
+from mindway.web.i18n import N_, lazy_gettext
 from mindway.web.patient_pages import own_record
 from mindway.web.questionnaire_draft import FIELD, Draft, DraftRejected, open_draft, seal
 from mindway.web.questionnaire_flow import apply, item_screen, review_rows
@@ -53,7 +54,7 @@ def _offer(instrument: str) -> Offer:
 @router.get(BASE)
 def menu(request: Request, ws: SignedIn) -> Response:
     own_record(ws)
-    return render(request, "questionnaires.html", page_title="Questionnaires", offers=OFFERS)
+    return render(request, "questionnaires.html", page_title=N_("Questionnaires"), offers=OFFERS)
 
 
 def _screen(
@@ -70,12 +71,17 @@ def _screen(
     shared = {"offer": offer, "draft": seal(rt, ws, draft), "field": FIELD, "error": error}
     if draft.at == len(definition.items):
         rows = review_rows(definition, draft)
-        title = f"Check your answers · {offer.title}"
+        title = lazy_gettext("Check your answers · %(title)s", title=offer.title)
         return render(
             request, "questionnaire_review.html", status, page_title=title, rows=rows, **shared
         )
     screen = item_screen(definition, draft)
-    title = f"{offer.title}: question {screen['number']} of {screen['count']}"
+    title = lazy_gettext(
+        "%(title)s: question %(number)s of %(count)s",
+        title=offer.title,
+        number=screen["number"],
+        count=screen["count"],
+    )
     return render(request, "questionnaire_item.html", status, page_title=title, **screen, **shared)
 
 
@@ -88,16 +94,21 @@ def start(instrument: str, request: Request, rt: RuntimeDep, ws: SignedIn) -> Re
 
 def _start_again(request: Request, offer: Offer, expired: bool) -> Response:
     if expired:
-        message = "This questionnaire was left open for a long time, so it has closed."
+        message = N_(
+            "This questionnaire was left open for a long time, so it has closed. Nothing was saved."
+        )
     else:
-        message = "This page was changed or belongs to another sign-in, so we could not use it."
+        message = N_(
+            "This page was changed or belongs to another sign-in, so we could not use it. "
+            "Nothing was saved."
+        )
     return render(
         request,
         "error.html",
         403,
-        page_title="Please start again",
-        title="Please start again",
-        message=f"{message} Nothing was saved.",
+        page_title=N_("Please start again"),
+        title=N_("Please start again"),
+        message=message,
         again=f"{BASE}/{offer.instrument}",
     )
 
@@ -166,7 +177,7 @@ def result(
     return render(
         request,
         "questionnaire_result.html",
-        page_title=f"Your {offer.definition.name} result",
+        page_title=lazy_gettext("Your %(name)s result", name=offer.definition.name),
         offer=offer,
         result=this,
         summary=summary(offer, this),
@@ -185,7 +196,7 @@ def progress(request: Request, rt: RuntimeDep, ws: SignedIn) -> Response:
     return render(
         request,
         "patient_progress.html",
-        page_title="My progress",
+        page_title=N_("My progress"),
         panels=panels,
         band_word=band_word,
         mood=mood_panel(rt, ws.actor, patient_id),

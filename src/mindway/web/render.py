@@ -9,7 +9,6 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from mindway.errors import AuthenticationError, Forbidden, LockedOut, MindwayError, NotFound
 from mindway.security.policy import Role
 from mindway.services import clinical_alerts
+from mindway.web import i18n
 from mindway.web.csrf import CsrfRejected, session_csrf
+from mindway.web.i18n import N_
 from mindway.web.session import (
     SESSION_COOKIE,
     MfaPending,
@@ -40,14 +41,14 @@ ALERTS_HREF = "/clinician/alerts"
 
 NAV: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.PATIENT: (
-        ("/patient", "Home"),
-        ("/patient/checkin", "Check in"),
-        ("/patient/chat", "Talk it through"),
-        ("/patient/exposure", "Exposure"),
-        ("/patient/programme", "My programme"),
-        ("/patient/questionnaires", "Questionnaires"),
-        ("/patient/progress", "My progress"),
-        ("/patient/notes", "My notes"),
+        ("/patient", N_("Home")),
+        ("/patient/checkin", N_("Check in")),
+        ("/patient/chat", N_("Talk it through")),
+        ("/patient/exposure", N_("Exposure")),
+        ("/patient/programme", N_("My programme")),
+        ("/patient/questionnaires", N_("Questionnaires")),
+        ("/patient/progress", N_("My progress")),
+        ("/patient/notes", N_("My notes")),
     ),
     Role.CLINICIAN: (
         ("/clinician", "Caseload"),
@@ -63,15 +64,7 @@ NAV: dict[Role, tuple[tuple[str, str], ...]] = {
     ),
     Role.RESEARCHER: (("/research", "Research export"),),
 }
-ACCOUNT_LINK = ("/account/mfa", "Two-step sign-in")
-
-
-def _when(value: datetime | None) -> str:
-    return value.strftime("%d %b %Y, %H:%M UTC") if value else ""
-
-
-def _day(value: date | None) -> str:
-    return value.strftime("%d %b %Y") if value else ""
+ACCOUNT_LINK = ("/account/mfa", N_("Two-step sign-in"))
 
 
 def _environment() -> jinja2.Environment:
@@ -81,9 +74,11 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["when"] = _when
-    env.filters["day"] = _day
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext)  # type: ignore[attr-defined]
+    env.filters["when"] = i18n.when
+    env.filters["day"] = i18n.day
     return env
 
 
@@ -125,12 +120,16 @@ def open_alert_count(request: Request, ws: WebSession | None) -> int:
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """A page with the shared layout: menu, sign-out form, and the crisis link for patients.
-    ``alert_count`` (clinicians) saves counting the open alerts again on pages that know it."""
+    """A page with the shared layout: menu, sign-out form, and the crisis link for patients,
+    drawn in the page's language (``i18n.page_language``). ``alert_count`` (clinicians) saves
+    counting the open alerts again on pages that know it."""
     ws = current(request)
     csrf = session_csrf(runtime_of(request), ws.token) if ws else None
     alerts = context.pop("alert_count", None)
     alerts = open_alert_count(request, ws) if alerts is None else alerts
+    language = i18n.page_language(
+        ws.info if ws else None, request.headers.get("accept-language", "")
+    )
     base: dict[str, Any] = {
         "ws": ws,
         "csrf": csrf,
@@ -140,9 +139,10 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         "use_htmx": False,
         "notice": None,
         "error": None,
-        "lang": "en",
     }
-    html = ENV.get_template(template).render({**base, **context})
+    with i18n.use_language(language):
+        base["lang"] = i18n.active_language()  # English if the catalog could not be read
+        html = ENV.get_template(template).render({**base, **context})
     return HTMLResponse(html, status_code=status)
 
 
@@ -154,6 +154,8 @@ def redirect(request: Request, location: str) -> Response:
 
 
 def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    """A calm page for a failure; ``title`` and ``message`` are shown in the page's language
+    when the catalog has them (mark them with ``N_``)."""
     return render(request, "error.html", status, page_title=title, title=title, message=message)
 
 
@@ -172,19 +174,24 @@ def failure_response(request: Request, exc: Exception) -> Response:
     ):
         return _sign_in_again(request)
     if isinstance(exc, CsrfRejected):
-        message = "This form has expired or did not come from Mindway. Nothing was changed. "
-        return error_page(request, 403, "Please try again", message + "Reload the page.")
+        message = N_(
+            "This form has expired or did not come from Mindway. Nothing was changed. "
+            "Reload the page."
+        )
+        return error_page(request, 403, N_("Please try again"), message)
     if isinstance(exc, Forbidden):
-        return error_page(request, 403, "Not allowed", "Your account cannot open this page.")
+        return error_page(
+            request, 403, N_("Not allowed"), N_("Your account cannot open this page.")
+        )
     if isinstance(exc, NotFound | RequestValidationError):
-        return error_page(request, 404, "Not found", "We could not find that page.")
+        return error_page(request, 404, N_("Not found"), N_("We could not find that page."))
     if isinstance(exc, MindwayError) and exc.status < 500:
         return error_page(request, exc.status, exc.title, sentence(exc.detail))
     if isinstance(exc, StarletteHTTPException) and exc.status_code < 500:
-        return error_page(request, exc.status_code, "Sorry", sentence(str(exc.detail)))
+        return error_page(request, exc.status_code, N_("Sorry"), sentence(str(exc.detail)))
     log.exception("page failed", exc_info=exc)
-    message = "Something went wrong on our side. Please try again in a moment."
-    return error_page(request, 500, "Sorry, something went wrong", message)
+    message = N_("Something went wrong on our side. Please try again in a moment.")
+    return error_page(request, 500, N_("Sorry, something went wrong"), message)
 
 
 def sentence(text: str) -> str:
@@ -226,8 +233,8 @@ def install_error_pages(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         if fallback is None or _wants_html(request):
             if exc.status_code == 404:
-                return error_page(request, 404, "Not found", "We could not find that page.")
-            return error_page(request, exc.status_code, "Sorry", sentence(str(exc.detail)))
+                return error_page(request, 404, N_("Not found"), N_("We could not find that page."))
+            return error_page(request, exc.status_code, N_("Sorry"), sentence(str(exc.detail)))
         answer = fallback(request, exc)
         result = await answer if inspect.isawaitable(answer) else answer
         assert isinstance(result, Response)

@@ -26,18 +26,24 @@ from mindway.web.checkin_pages import mood_panel
 from mindway.web.crisis import crisis_help
 from mindway.web.csrf import CheckedForm
 from mindway.web.forms import CONTROL
+from mindway.web.i18n import N_
 from mindway.web.patient_pages import own_record
 from mindway.web.render import PageRoute, redirect, render, sentence
 from mindway.web.session import SignedIn, WebSession, require_role
 from mindway.web.therapy_charts import interval_chart
+from mindway.web.vr_pages import PATIENT_BASE as EXPOSURE_BUILDER
 
 router = APIRouter(route_class=PageRoute)
 BASE = "/patient/programme"
+# Exercises done in another part's builder: the fear ladder is the VR exposure hierarchy.
+BUILDERS = {programmes.EXPOSURE_LADDER: EXPOSURE_BUILDER}
 
 
 def _item_href(item: programmes.ItemPublic) -> str:
     if item.kind == "module":
         return f"{BASE}/modules/{item.ref}"
+    if item.ref in BUILDERS:
+        return BUILDERS[item.ref]
     form = FORM_FOR_HOMEWORK.get(item.ref)
     if form:
         return f"{BASE}/exercises/{form}"
@@ -65,7 +71,7 @@ def _page(
         request,
         "therapy_programme.html",
         status,
-        page_title="My programme",
+        page_title=N_("My programme"),
         enrolment=programmes.current(rt, ws.actor, patient_id),
         programmes=list(load_programmes().values()),
         prompt=jitai_prompts.pending_prompt(rt, ws.actor, patient_id),
@@ -109,6 +115,27 @@ def mark_done(request: Request, rt: RuntimeDep, ws: SignedIn, form: CheckedForm)
     )
 
 
+@router.post(BASE + "/reminders")
+def reminders(request: Request, rt: RuntimeDep, ws: SignedIn, form: CheckedForm) -> Response:
+    """Switch programme reminders on ("yes") or off."""
+    patient_id = own_record(ws)
+    try:
+        programmes.set_reminders(rt, ws.actor, patient_id, form.text("on", max_chars=3) == "yes")
+    except InvalidInput as exc:
+        return _page(request, rt, ws, 422, sentence(exc.detail))
+    return redirect(request, BASE + "#programme-reminders")
+
+
+@router.post(BASE + "/leave")
+def leave(request: Request, rt: RuntimeDep, ws: SignedIn, form: CheckedForm) -> Response:
+    """Stop the programme (reminders stop with it); another can be chosen at once."""
+    try:
+        programmes.leave(rt, ws.actor, own_record(ws))
+    except InvalidInput as exc:
+        return _page(request, rt, ws, 422, sentence(exc.detail))
+    return redirect(request, BASE)
+
+
 @router.post(BASE + "/prompts/{prompt_id}/dismiss")
 def dismiss(
     prompt_id: uuid.UUID, request: Request, rt: RuntimeDep, ws: SignedIn, form: CheckedForm
@@ -147,14 +174,15 @@ def module_page(module_id: str, request: Request, rt: RuntimeDep, ws: SignedIn) 
         module = load_library(ws.info.locale.split("-")[0]).get(module_id)
     except UnknownModule:
         raise NotFound("no such module") from None
-    form = FORM_FOR_HOMEWORK.get(module.meta.exercise or "")
+    exercise = module.meta.exercise or ""
+    form = FORM_FOR_HOMEWORK.get(exercise)
     return render(
         request,
         "therapy_module.html",
         page_title=module.meta.title,
         module=module,
         items=_current_items(rt, ws, patient_id, module_id),
-        form_href=f"{BASE}/exercises/{form}" if form else None,
+        form_href=BUILDERS.get(exercise) or (f"{BASE}/exercises/{form}" if form else None),
     )
 
 

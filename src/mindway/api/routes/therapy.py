@@ -36,6 +36,10 @@ class ProgressCreate(Body):
     item: str = Field(max_length=80)
 
 
+class RemindersSet(Body):
+    on: bool
+
+
 class ExerciseFields(Body):
     """An exercise form's fields (free text is risk-screened before anything else)."""
 
@@ -70,6 +74,21 @@ def mark_done(
 ) -> EnrolmentPublic:
     """Tick a module read or homework done in an open session."""
     return programmes.mark_done(rt, actor, patient_id, body.session, body.item)
+
+
+@router.delete(PATIENT + "/programme", status_code=204)
+def leave_programme(patient_id: uuid.UUID, rt: RuntimeDep, actor: CurrentActor) -> Response:
+    """End the programme: the patient may always stop; their clinician may end it too."""
+    programmes.leave(rt, actor, patient_id)
+    return Response(status_code=204)
+
+
+@router.put(PATIENT + "/programme/reminders", response_model=EnrolmentPublic)
+def set_programme_reminders(
+    patient_id: uuid.UUID, body: RemindersSet, rt: RuntimeDep, actor: CurrentActor
+) -> EnrolmentPublic:
+    """Programme reminders on or off: the patient's own choice, not their clinician's."""
+    return programmes.set_reminders(rt, actor, patient_id, body.on)
 
 
 @router.put(PATIENT + "/exercise-drafts", response_model=ExerciseSaved)

@@ -7,6 +7,8 @@ import { VRButton } from "../vendor/three.bundle.js";
 import { SCENES, SKY, clamp01 } from "./scenes.js";
 import { PhysiologySimulator } from "./simulator.js";
 import { connectHeartRateMonitor } from "./heart-rate.js";
+import { HeadsetSudsPrompt } from "./suds-xr.js";
+import { listen, speechAvailable } from "./suds-voice.js";
 
 const stage = document.getElementById("vr-stage");
 const cfg = stage.dataset;
@@ -20,6 +22,7 @@ renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 1.5));
 stage.appendChild(renderer.domElement);
 const camera = new THREE.PerspectiveCamera(70, 1, 0.05, 500);
 const world = new THREE.Scene();
+world.add(camera); // the in-headset SUDS panel rides on the camera
 world.add(new THREE.HemisphereLight(0xffffff, 0x445544, 1.6));
 const sun = new THREE.DirectionalLight(0xffffff, 1.4);
 sun.position.set(5, 10, 4);
@@ -101,6 +104,7 @@ function frame() {
   const motion = reduced ? 0 : 1;
   const active = exposure.root.visible ? exposure : safe;
   active.tick(t, dt, motion);
+  headset.tick(dt);
   camera.position.copy(active.eye);
   if (active.eyeZ) camera.position.z = active.eyeZ();
   camera.rotation.set(active.look() + view.pitch, view.yaw, 0, "YXZ");
@@ -117,32 +121,47 @@ renderer.xr.enabled = true;
 renderer.setAnimationLoop(frame);
 if (navigator.xr) document.getElementById("vr-enter")?.appendChild(VRButton.createButton(renderer));
 
-// -- SUDS: asked about every 30 s, answered by click, tap or keys 0-9 (x10) ------------------
+// -- SUDS: asked about every 30 s; answered by click, tap, keys 0-9 (x10), in the headset
+// with the controller (suds-xr.js) or by voice where the Web Speech API exists ----------------
 let suds = null;
-let askedAt = 0;
+let lastSuds = null;
+let voice = null;
+const headset = new HeadsetSudsPrompt(renderer, camera, (value, via) => answer(value, via));
+if (speechAvailable()) document.getElementById("vr-suds-voice")?.removeAttribute("hidden");
 function ask() {
-  prompt.hidden = false;
-  askedAt = performance.now();
+  if (prompt) prompt.hidden = false;
+  headset.show(lastSuds?.value ?? 50);
+  voice?.stop();
+  voice = listen((value) => answer(value, "voice"));
 }
 prompt?.addEventListener("click", (e) => {
   const value = e.target.closest("button[data-suds]")?.dataset.suds;
-  if (value !== undefined) answer(Number(value));
+  if (value !== undefined) answer(Number(value), "click");
 });
 window.addEventListener("keydown", (e) => {
   if (!prompt || prompt.hidden || !/^[0-9]$/.test(e.key)) return;
-  answer(Number(e.key) * 10);
+  answer(Number(e.key) * 10, "keys");
 });
-function answer(value) {
+function answer(value, via) {
   suds = Math.max(0, Math.min(100, Math.round(value)));
-  prompt.hidden = true;
+  lastSuds = { value: suds, via };
+  stage.dataset.sudsVia = via;
+  if (prompt) prompt.hidden = true;
+  headset.hide();
+  voice?.stop();
+  voice = null;
 }
 
 // -- physiology: a Bluetooth monitor if connected, else the built-in simulator -------------
 const simulator = new PhysiologySimulator(Number(cfg.seed || 1));
 let monitorHr = null;
+let monitorRr = []; // RR intervals (ms) since the last sample, for HRV on the server
 document.getElementById("vr-ble")?.addEventListener("click", async () => {
   try {
-    await connectHeartRateMonitor((reading) => (monitorHr = reading.hr));
+    await connectHeartRateMonitor((reading) => {
+      monitorHr = reading.hr;
+      monitorRr.push(...reading.rr.map((seconds) => Math.round(seconds * 1000)));
+    });
     document.getElementById("vr-source").textContent = "Heart-rate monitor";
   } catch (err) {
     document.getElementById("vr-source").textContent = `Simulated (${err.message})`;
@@ -217,7 +236,9 @@ async function connect() {
       else ask();
     }
     const r = reading();
-    channel.send({ t, hr: r.hr, eda: r.eda, suds });
+    const sample = { t, hr: r.hr, eda: r.eda, suds };
+    if (monitorRr.length) sample.rr = monitorRr.splice(0, 16);
+    channel.send(sample);
     suds = null;
   }, 1000 / Number(params.get("speed") || 1));
   document.getElementById("vr-stop")?.addEventListener("click", () => {
@@ -242,6 +263,13 @@ window.mindwayScene = {
   },
   get presenting() {
     return renderer.xr.isPresenting;
+  },
+  askSuds: ask,
+  get sudsPrompt() {
+    return { open: headset.open, value: Math.round(headset.value), inHeadset: headset.panel.visible };
+  },
+  get lastSuds() {
+    return lastSuds;
   },
   // render: CPU time of renderer.render; interval: time between frames (what the eye sees)
   frameStats() {

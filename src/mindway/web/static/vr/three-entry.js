@@ -3,6 +3,7 @@
 // from a CDN). Named exports let esbuild leave out the rest of three.js.
 export {
   BoxGeometry,
+  CanvasTexture,
   CircleGeometry,
   Clock,
   Color,

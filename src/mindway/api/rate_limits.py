@@ -1,0 +1,81 @@
+"""API request limits per client address and per signed-in account (429 with Retry-After).
+
+Counted by :mod:`mindway.services.rate_limit` (Redis when configured, so every app process
+counts into the same buckets). Limits are generous: they stop scripts, not people. A chat
+message over its limit is neither stored nor answered, so its refusal carries the locale's
+crisis resources and the crisis page (DESIGN.md safety rules: crisis resources are always one
+tap away). Web pages, the crisis page and the VR socket are not limited here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from mindway.api import problems
+from mindway.api.deps import CurrentSession, client_address, get_runtime
+from mindway.api.routes.chat import send_message
+from mindway.content.loader import crisis_page
+from mindway.services.rate_limit import Decision, RateLimiter
+
+CRISIS_PAGE = "/crisis"
+
+
+class RateLimited(Exception):
+    """Over a limit: answered as a 429 problem."""
+
+    def __init__(self, decision: Decision, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.decision, self.detail, self.extra = decision, detail, extra
+
+
+def _limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
+def limit_address(request: Request) -> None:
+    """Every API request counts against its client address (after trusted proxies)."""
+    settings = get_runtime(request).settings
+    address = client_address(request)
+    decision = _limiter(request).hit(
+        f"address:{address}", settings.rate_limit_per_address, settings.rate_limit_period_seconds
+    )
+    if not decision.allowed:
+        raise RateLimited(decision, "too many requests from this address; try again shortly")
+
+
+def limit_account(request: Request, info: CurrentSession) -> None:
+    """Signed-in requests count against the account; chat messages have their own limit."""
+    settings = get_runtime(request).settings
+    period = settings.rate_limit_period_seconds
+    account = info.actor.account_id
+    limiter = _limiter(request)
+    if request.scope.get("endpoint") is send_message:
+        decision = limiter.hit(f"chat:{account}", settings.rate_limit_chat_per_account, period)
+        if not decision.allowed:
+            page = crisis_page(info.locale or settings.default_locale)
+            raise RateLimited(
+                decision,
+                "too many messages in a short time; your last message was not sent. If you "
+                "are in danger or thinking about harming yourself, contact one of the "
+                "resources below now.",
+                resources=[r.model_dump() for r in page.resources],
+                crisis_page=CRISIS_PAGE,
+            )
+    decision = limiter.hit(f"account:{account}", settings.rate_limit_per_account, period)
+    if not decision.allowed:
+        raise RateLimited(decision, "too many requests for this account; try again shortly")
+
+
+def _refused(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimited)
+    response = problems.problem(429, "Too many requests", exc.detail, **exc.extra)
+    response.headers["Retry-After"] = exc.decision.retry_after_header
+    return response
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RateLimited, _refused)
