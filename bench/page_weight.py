@@ -25,15 +25,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.e2e.conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    MINDWAY,
-    _free_port,
-    _server_env,
-    _wait_for_health,
-)
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.steps import sign_in
+from tests.servers import MINDWAY, free_port, server_env, wait_for_health
 
 RESULTS = Path(__file__).parent / "results"
 TARGET_KB = 200
@@ -52,10 +46,10 @@ EXTRA = (
 
 
 def _serve(data: Path) -> tuple[subprocess.Popen[bytes], str]:
-    env = _server_env(data)
+    env = server_env(data)
     demo = [str(MINDWAY), "demo", "--patients", "8", "--seed", "1"]
     subprocess.run(demo, env=env, check=True, capture_output=True)  # noqa: S603 - our command
-    port = _free_port()
+    port = free_port()
     log = data / "server.log"
     with log.open("wb") as sink:
         server = subprocess.Popen(  # noqa: S603 - our own installed command
@@ -66,7 +60,7 @@ def _serve(data: Path) -> tuple[subprocess.Popen[bytes], str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_health(url, server, log)
+        wait_for_health(url, server, log)
     except BaseException:
         server.kill()
         server.wait()

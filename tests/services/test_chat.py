@@ -3,14 +3,26 @@ carried out; messages sealed; the care team's view subject to consent."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
 from mindway.errors import InvalidInput
-from mindway.services import chat, checkins, clinical_alerts, consent, exercises, handoffs, measures
+from mindway.security.policy import Role
+from mindway.services import (
+    accounts,
+    chat,
+    checkins,
+    clinical_alerts,
+    consent,
+    exercises,
+    handoffs,
+    measures,
+)
 from mindway.services.runtime import OutOfScope, Runtime
 from mindway.store.models import ChatConversation, ChatMessage, ClinicalAlert, ExerciseRecord
-from tests.clinic import Clinic
+from tests.clinic import Clinic, add_account
 from tests.services.audit_trail import AuditWatch, table_counts
 
 DISCLOSURE = "I'm going to kill myself tonight, I have the pills"
@@ -127,3 +139,22 @@ def test_the_conversation_survives_between_messages(rt: Runtime, clinic: Clinic)
     with rt.transaction() as db:
         assert db.scalar(select(func.count()).select_from(ChatConversation)) == 1
         assert db.scalar(select(func.count()).select_from(ClinicalAlert)) == 0
+
+
+def test_a_spanish_disclosure_runs_the_crisis_protocol_in_spanish(
+    rt: Runtime, clinic: Clinic
+) -> None:
+    """A patient whose account is in US Spanish writes in Spanish: the Spanish rules catch
+    it, the reply and the resources are Spanish (988, press 2), the team gets an urgent
+    alert that does not quote the message."""
+    person = accounts.Registration("Lucía", "García", date(1988, 5, 9), care_team_id=clinic.team_a)
+    lucia = add_account(rt, clinic.admin, "lucia", Role.PATIENT, person, locale="es-US")
+    assert lucia.patient_id is not None
+    reply = chat.send(rt, lucia, lucia.patient_id, "me quiero matar esta noche, tengo pastillas")
+    assert reply.escalated and reply.risk == "high"
+    assert {r["phone"] for r in reply.resources} >= {"988", "911"}
+    assert any("español" in r["description"] for r in reply.resources)
+    assert "Gracias por contármelo" in reply.reply and "equipo de atención" in reply.reply
+    (alert,) = clinical_alerts.inbox(rt, clinic.clinician_a)
+    assert (alert.kind, alert.level) == ("risk", "urgent")
+    assert "pastillas" not in alert.detail

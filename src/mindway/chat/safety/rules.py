@@ -6,6 +6,7 @@ Rules see normalised text (``normalise.normalise``) and only first-person, prese
 statements: a negation shortly before a match ("I'm not going to kill myself") or a marker of
 the past ("when I was 15 I wrote a note") lowers the match to ``low``, never to ``none``,
 so that the person is still asked. Rules only raise a level; the classifier does the rest.
+Spanish has its own rules (:mod:`mindway.chat.safety.rules_es`), run on every message.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mindway.chat.safety.rules_es import (
+    CONTEXT_CUES_ES,
+    NEGATION_ES,
+    PAST_ES,
+    RISK_WORDS_ES,
+    fold,
+    spanish_rules,
+)
 from mindway.chat.safety.screening import RiskLevel
 
 _SUICIDE_ACT = (
@@ -145,21 +154,35 @@ class RuleMatch:
     words: str
 
 
-def explicit_statements(normalised: str) -> list[RuleMatch]:
-    """The explicit statements in ``normalised`` text (high: plan, intent, means, timing,
-    preparation, attempt; moderate: unambiguous ideation or self-harm), each negated or
-    past one lowered to ``low``."""
+_ENGLISH = tuple((n, c, p, "high") for n, c, p in _HIGH) + tuple(
+    (n, c, p, "moderate") for n, c, p in _MODERATE
+)
+
+
+def _matches(
+    text: str,
+    rules: tuple[tuple[str, tuple[str, ...], re.Pattern[str], str], ...],
+    negation: re.Pattern[str],
+    past_marker: re.Pattern[str],
+) -> list[RuleMatch]:
     matches: list[RuleMatch] = []
-    past = _PAST.search(normalised) is not None
-    for rules, rule_level in ((_HIGH, "high"), (_MODERATE, "moderate")):
-        for name, categories, pattern in rules:
-            for found in pattern.finditer(normalised):
-                sentence_start = max(normalised.rfind(m, 0, found.start()) for m in ".!?") + 1
-                before = normalised[sentence_start : found.start()]
-                lowered = past or _NEGATION.search(before) is not None
-                level: RiskLevel = "low" if lowered else rule_level  # type: ignore[assignment]
-                matches.append(RuleMatch(name, categories, level, found.group(0)))
+    past = past_marker.search(text) is not None
+    for name, categories, pattern, rule_level in rules:
+        for found in pattern.finditer(text):
+            sentence_start = max(text.rfind(m, 0, found.start()) for m in ".!?") + 1
+            lowered = past or negation.search(text[sentence_start : found.start()]) is not None
+            level: RiskLevel = "low" if lowered else rule_level  # type: ignore[assignment]
+            matches.append(RuleMatch(name, categories, level, found.group(0)))
     return matches
+
+
+def explicit_statements(normalised: str) -> list[RuleMatch]:
+    """The explicit statements in ``normalised`` text, in English or Spanish (high: plan,
+    intent, means, timing, preparation, attempt; moderate: unambiguous ideation or
+    self-harm), each negated or past one lowered to ``low``."""
+    return _matches(normalised, _ENGLISH, _NEGATION, _PAST) + _matches(
+        fold(normalised), spanish_rules(), NEGATION_ES, PAST_ES
+    )
 
 
 CONTEXT_CUES = re.compile(
@@ -172,12 +195,13 @@ CONTEXT_CUES = re.compile(
 def continues_a_disclosure(normalised: str) -> bool:
     """Whether a message reads as answering or adding to an earlier disclosure of risk
     (an affirmation, a time, a means or a preparation): elliptic on its own, urgent after one."""
-    return CONTEXT_CUES.search(normalised) is not None and not denies(normalised)
+    cued = CONTEXT_CUES.search(normalised) or CONTEXT_CUES_ES.search(fold(normalised))
+    return cued is not None and not denies(normalised)
 
 
 def denies(normalised: str) -> bool:
-    """Whether a message ends on a negation ("no", "I wouldn't", "not really")."""
-    return _NEGATION.search(normalised) is not None
+    """Whether a message ends on a negation ("no", "I wouldn't", "not really", "nunca")."""
+    return bool(_NEGATION.search(normalised) or NEGATION_ES.search(fold(normalised)))
 
 
 ELLIPTIC_WORDS = 3
@@ -194,4 +218,5 @@ def elliptic(normalised: str) -> bool:
     """A message of a few words with no word of risk in it ("tonight", "yes", "6pm"): it
     carries no risk on its own, whatever a model makes of it; in a conversation its risk
     comes from the earlier turns (the screener's context rules)."""
-    return len(normalised.split()) <= ELLIPTIC_WORDS and _RISK_WORDS.search(normalised) is None
+    risky = _RISK_WORDS.search(normalised) or RISK_WORDS_ES.search(fold(normalised))
+    return len(normalised.split()) <= ELLIPTIC_WORDS and risky is None
