@@ -125,3 +125,66 @@ def test_records_of_a_session_reach_watchers_in_another_process() -> None:
         vr_live.detach(here)
         vr_live.drop(live.session_id)
         loop.close()
+
+
+def test_a_local_claim_names_its_owner_until_released_or_expired() -> None:
+    hub = Hub()
+    one, two = LocalBus(hub), LocalBus(hub)
+    assert one.owner("x") is None
+    one.claim("x", 60.0)
+    assert one.owner("x") == two.owner("x") == one.origin
+    two.release("x")  # not two's to give up
+    assert two.owner("x") == one.origin
+    one.release("x")
+    assert two.owner("x") is None
+    two.claim("x", -1.0)  # already expired
+    assert one.owner("x") is None
+
+
+def _owner_is(bus: RedisBus, name: str, expected: str | None) -> None:
+    """Wait for a queued claim or release to reach Redis (it is sent by the bus's thread)."""
+    deadline = time.monotonic() + WAIT_S
+    while bus.owner(name) != expected:
+        assert time.monotonic() < deadline, f"the owner of {name} never became {expected}"
+        time.sleep(0.05)
+
+
+def test_a_redis_claim_is_seen_by_other_processes_and_expires(redis_url: str) -> None:
+    name = f"test.owner.{uuid.uuid4().hex}"
+    one, two = RedisBus(redis_url), RedisBus(redis_url)
+    client = redis.Redis.from_url(redis_url)
+    try:
+        assert two.owner(name) is None
+        one.claim(name, 30.0)
+        _owner_is(two, name, one.origin)
+        assert 0 < client.pttl(PREFIX + name) <= 30_000  # a dead owner is forgotten
+        two.release(name)  # only the owner's release deletes the key
+        two.claim(f"{name}.other", 30.0)  # queued after the release: once seen, it was sent
+        _owner_is(one, f"{name}.other", two.origin)
+        assert two.owner(name) == one.origin
+        one.release(name)
+        _owner_is(two, name, None)
+    finally:
+        client.close()
+        one.close()
+        two.close()
+
+
+def test_answering_a_sample_claims_the_session_for_this_process() -> None:
+    hub = Hub()
+    here, elsewhere = LocalBus(hub), LocalBus(hub)
+    live = _live_session()
+    vr_live.attach(here)
+    try:
+        key = vr_live.owner_key(live.session_id)
+        assert elsewhere.owner(key) is None and not vr_live.owned_elsewhere(live.session_id)
+        live.sample({"t": 0.0, "hr": 80.0, "eda": 2.0, "suds": 40})
+        assert elsewhere.owner(key) == here.origin
+        assert not vr_live.owned_elsewhere(live.session_id)
+        elsewhere.claim(key, vr_live.OWNER_TTL_S)  # the scene reconnected to another process
+        assert vr_live.owned_elsewhere(live.session_id)
+        vr_live.disown(live.session_id)  # not ours any more: left alone
+        assert elsewhere.owner(key) == elsewhere.origin
+    finally:
+        vr_live.detach(here)
+        vr_live.drop(live.session_id)

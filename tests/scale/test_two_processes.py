@@ -3,14 +3,17 @@
 What a reverse proxy spreading requests over several processes relies on: a session made on
 one process works on the other and a logout on either ends it everywhere; a rate limit is
 counted across both; a live VR record produced where the patient's scene is connected reaches
-a clinician watching from the other process. The servers are the installed ``mindway``
-command, started as an operator starts them.
+a clinician watching from the other process, and the clinician's override (or end of the
+session) sent to that other process reaches the patient's scene (so a plain round-robin proxy
+will do). The servers are the installed ``mindway`` command, started as an operator starts
+them.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -125,20 +128,29 @@ def _exchange(ws: ClientConnection, message: dict[str, Any]) -> dict[str, Any]:
     return reply
 
 
+def _new_session(base: str, clinic: Clinic, patient: str, label: str) -> str:
+    """A new exposure session of patient A (on a hierarchy item of its own)."""
+    vr = f"{base}{API}/patients/{clinic.patient_a_id}/vr"
+    added = httpx.post(
+        f"{vr}/hierarchy",
+        json=ITEM | {"label": label},
+        headers=_bearer(patient),
+        timeout=HTTP_TIMEOUT_S,
+    )
+    assert added.status_code == 201, added.text
+    item = added.json()["item"]["id"]
+    started = httpx.post(f"{vr}/hierarchy/{item}/sessions", headers=_bearer(patient))
+    assert started.status_code == 201, started.text
+    session: str = started.json()["id"]
+    return session
+
+
 def test_a_live_vr_record_reaches_a_watcher_on_the_other_process(
     cluster: tuple[str, str, Clinic],
 ) -> None:
     one, two, clinic = cluster
     patient, therapist = _sign_in(one, "patient.a"), _sign_in(two, "clinician.a")
-    base = f"{one}{API}/patients/{clinic.patient_a_id}/vr"
-    added = httpx.post(
-        f"{base}/hierarchy", json=ITEM, headers=_bearer(patient), timeout=HTTP_TIMEOUT_S
-    )
-    assert added.status_code == 201, added.text
-    item = added.json()["item"]["id"]
-    started = httpx.post(f"{base}/hierarchy/{item}/sessions", headers=_bearer(patient))
-    assert started.status_code == 201, started.text
-    session = started.json()["id"]
+    session = _new_session(one, clinic, patient, "Standing on a balcony on the fourth floor")
     with _socket(two, session, therapist) as watcher, _socket(one, session, patient) as scene:
         assert _exchange(watcher, {"event": "session_start"}) == {"ok": True}  # now watching
         sample = {"t": 0.0, "hr": 72.0, "eda": 2.5, "suds": 30}
@@ -150,3 +162,58 @@ def test_a_live_vr_record_reaches_a_watcher_on_the_other_process(
         assert _exchange(scene, {"event": "session_end"}) == {"ok": True}
         ended = json.loads(watcher.recv(timeout=RECEIVE_TIMEOUT_S))
         assert ended["event"] == "session_end"
+
+
+def test_an_override_sent_to_the_other_process_reaches_the_patients_scene(
+    cluster: tuple[str, str, Clinic],
+) -> None:
+    """The scene answers on process one (which owns the session); the therapist's pause and
+    end go to process two, which forwards them: the owner applies each once, seals the log and
+    everyone hears of it."""
+    one, two, clinic = cluster
+    patient, therapist = _sign_in(one, "patient.a"), _sign_in(two, "clinician.a")
+    session = _new_session(one, clinic, patient, "Standing on a high footbridge")
+    with _socket(one, session, patient) as scene, _socket(two, session, therapist) as watcher:
+        assert _exchange(watcher, {"event": "session_start"}) == {"ok": True}  # now watching
+        assert _exchange(scene, {"t": 0.0, "hr": 72.0, "eda": 2.5, "suds": 30})["state"] == (
+            "baseline"
+        )
+        # process one claimed the session before publishing this update
+        assert json.loads(watcher.recv(timeout=RECEIVE_TIMEOUT_S))["event"] == "update"
+        watcher.send(json.dumps({"event": "override", "action": "pause"}))
+        heard = [json.loads(watcher.recv(timeout=RECEIVE_TIMEOUT_S)) for _ in range(2)]
+        assert {"ok": True, "forwarded": True} in heard  # the reply, and the owner's notice:
+        notice = next(m for m in heard if m.get("event") == "override")
+        assert (notice["override"], notice["t"]) == ("pause", 0.0)
+        reply = _exchange(scene, {"t": 1.0, "hr": 74.0, "eda": 2.6, "suds": 35})
+        assert reply["state"] == "paused"
+        update = json.loads(watcher.recv(timeout=RECEIVE_TIMEOUT_S))
+        assert (update["event"], update["state"]) == ("update", "paused")
+        watcher.send(json.dumps({"event": "session_end"}))  # the therapist ends it, from two
+        heard = [json.loads(watcher.recv(timeout=RECEIVE_TIMEOUT_S)) for _ in range(2)]
+        assert {"ok": True} in heard
+        assert any(m.get("event") == "session_end" for m in heard)
+        assert _exchange(scene, {"t": 2.0, "hr": 74.0, "eda": 2.6, "suds": 35})["state"] == (
+            "ended"
+        )
+    report = _ended_report(two, clinic, session, therapist)
+    overrides = [e["action"] for e in report["events"] if e["kind"] == "override"]
+    assert overrides == ["pause"]  # sealed once, by the owner
+    assert report["series"]["t"] == [0.0, 1.0]  # the owner sealed its seconds at the end
+    assert report["series"]["state"] == ["baseline", "paused"]
+
+
+def _ended_report(base: str, clinic: Clinic, session: str, token: str) -> dict[str, Any]:
+    """The session's report once the owner has committed its end (it notifies first)."""
+    deadline = time.monotonic() + RECEIVE_TIMEOUT_S
+    while True:
+        answer = httpx.get(
+            f"{base}{API}/patients/{clinic.patient_a_id}/vr/sessions/{session}",
+            headers=_bearer(token),
+        )
+        assert answer.status_code == 200, answer.text
+        report: dict[str, Any] = answer.json()
+        if report["session"]["state"] == "ended":
+            return report
+        assert time.monotonic() < deadline, "the session was never ended"
+        time.sleep(0.1)

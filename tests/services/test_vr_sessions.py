@@ -4,6 +4,7 @@ restart, reports with reasons, progress carried across sessions, export and eras
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from mindway.errors import Forbidden, InvalidInput
 from mindway.services import privacy, vr_hierarchy, vr_live, vr_reports, vr_sessions
+from mindway.services.event_bus import Hub, LocalBus
 from mindway.services.runtime import OutOfScope, Runtime
 from mindway.store.models import ClinicalAlert
 from mindway.store.vr_models import VrHierarchyItem, VrProgress, VrSessionLog
@@ -137,6 +139,147 @@ def test_overrides_are_the_therapists_and_win(rt: Runtime, clinic: Clinic) -> No
     assert drive(send, sim, 1, t0=73)[0]["state"] == "ended"
     report = vr_reports.report(rt, clinic.clinician_a, session.id)
     assert [e["action"] for e in report.events if e["kind"] == "override"] == ["pause", "end"]
+
+
+def _sealed_overrides(rt: Runtime, clinic: Clinic, session: uuid.UUID) -> list[str]:
+    report = vr_reports.report(rt, clinic.clinician_a, session)
+    return [e["action"] for e in report.events if e["kind"] == "override"]
+
+
+def _owned_elsewhere(
+    session_id: uuid.UUID,
+) -> tuple[Hub, LocalBus, LocalBus, list[dict[str, Any]]]:
+    """Two processes on one bus: this one, and the owner answering the session's samples,
+    which records what is forwarded to it."""
+    hub = Hub()
+    here, owner = LocalBus(hub), LocalBus(hub)
+    forwarded: list[dict[str, Any]] = []
+    owner.subscribe(vr_live.CONTROL, forwarded.append)
+    owner.claim(vr_live.owner_key(session_id), 60.0)
+    return hub, here, owner, forwarded
+
+
+def test_an_override_for_a_session_answered_elsewhere_is_checked_forwarded_and_applied(
+    rt: Runtime, clinic: Clinic
+) -> None:
+    """Another process answers the samples: this one checks the override and forwards it;
+    the owner checks it again and applies it as the same clinician (one log writer)."""
+    session = _start(rt, clinic, _item(rt, clinic))
+    hub, here, owner, forwarded = _owned_elsewhere(session.id)
+    vr_live.attach(here)
+    try:
+        with pytest.raises(Forbidden):
+            vr_sessions.override(rt, clinic.patient_a, session.id, "pause")
+        with pytest.raises(OutOfScope):
+            vr_sessions.override(rt, clinic.clinician_b, session.id, "pause")
+        assert vr_sessions.override(rt, clinic.clinician_a, session.id, "jump")["ok"] is False
+        assert forwarded == []
+        watch = AuditWatch(rt)
+        reply = vr_sessions.override(rt, clinic.clinician_a, session.id, "pause")
+        assert reply == {"ok": True, "forwarded": True}
+        assert watch.single().reason == "override forwarded to the session's process: pause"
+        assert len(forwarded) == 1
+        assert forwarded[0] | {"auth": None} == {
+            "session": str(session.id),
+            "action": "pause",
+            "account": str(clinic.clinician_a.account_id),
+            "auth": None,
+        }
+        with rt.transaction() as db:  # nothing written to the log here
+            assert (
+                db.scalars(select(VrSessionLog).where(VrSessionLog.session_id == session.id)).all()
+                == []
+            )
+    finally:
+        vr_live.detach(here)
+    vr_live.attach(owner)  # now play the owning process
+    try:
+        stranger = forwarded[0] | {"account": str(clinic.clinician_b.account_id)}
+        vr_sessions._apply_forwarded(rt, stranger)  # not on the care team: refused there too
+        vr_sessions._apply_forwarded(
+            rt, forwarded[0] | {"account": str(clinic.patient_a.account_id)}
+        )
+        vr_sessions._apply_forwarded(rt, {"session": "not-a-uuid", "action": "pause"})
+        assert _sealed_overrides(rt, clinic, session.id) == []
+        watch = AuditWatch(rt)
+        vr_sessions._apply_forwarded(rt, forwarded[0])
+        event = watch.single()
+        assert (event.action, event.outcome) == ("vr.session.override", "success")
+        assert event.actor_id == str(clinic.clinician_a.account_id)
+        assert event.reason == "override: pause"
+        assert _sealed_overrides(rt, clinic, session.id) == ["pause"]
+        owner.claim(vr_live.owner_key(session.id), 60.0)
+        LocalBus(hub).claim(vr_live.owner_key(session.id), 60.0)  # the scene moved on
+        vr_sessions._apply_forwarded(rt, forwarded[0] | {"action": "hold"})  # not ours: left
+        assert _sealed_overrides(rt, clinic, session.id) == ["pause"]
+    finally:
+        vr_live.detach(owner)
+        vr_sessions.end_session(rt, clinic.patient_a, session.id)
+
+
+def test_ending_a_session_answered_elsewhere_is_forwarded_to_its_owner(
+    rt: Runtime, clinic: Clinic
+) -> None:
+    session = _start(rt, clinic, _item(rt, clinic))
+    _, here, owner, forwarded = _owned_elsewhere(session.id)
+    vr_live.attach(here)
+    try:
+        with pytest.raises(OutOfScope):
+            vr_sessions.end_session(rt, clinic.patient_b, session.id)
+        view = vr_sessions.end_session(rt, clinic.patient_a, session.id)
+        assert view.ended_at is None  # the owner ends it
+        assert [(m["action"], m["account"]) for m in forwarded] == [
+            (vr_sessions.END, str(clinic.patient_a.account_id))
+        ]
+    finally:
+        vr_live.detach(here)
+    vr_live.attach(owner)
+    try:
+        watch = AuditWatch(rt)
+        vr_sessions._apply_forwarded(rt, forwarded[0])  # the patient may end their own session
+        assert (watch.single().action, watch.single().reason) == ("vr.session.end", None)
+        assert vr_sessions.get_session(rt, clinic.clinician_a, session.id).state == "ended"
+        assert (
+            vr_live.find(session.id) is None and owner.owner(vr_live.owner_key(session.id)) is None
+        )
+    finally:
+        vr_live.detach(owner)
+
+
+def test_a_scene_reconnecting_to_a_process_with_an_old_copy_catches_up(
+    rt: Runtime, clinic: Clinic
+) -> None:
+    """A watcher's process rebuilt the session early; the scene ran on another process and
+    reconnects here: the copy is rebuilt from the log (no stale answers, no clashing chunks)."""
+    item = _item(rt, clinic)
+    session, reference = _start(rt, clinic, item), None
+    old = vr_live.find(session.id)  # this process's copy, made at the start
+    assert old is not None
+    loop = asyncio.new_event_loop()
+    watcher = vr_live.Watcher(asyncio.Queue(), loop)
+    old.watchers.add(watcher)
+
+    def send(message: dict[str, Any]) -> dict[str, Any]:
+        return vr_sessions.step(rt, clinic.patient_a, session.id, message)
+
+    sim = patient(3)
+    vr_live.drop(session.id)  # the other process runs the scene...
+    replies = drive(send, sim, 40)
+    vr_sessions.checkpoint(rt, clinic.patient_a, session.id)  # ...and seals on disconnect
+    vr_live.drop(session.id)
+    vr_live.keep(old)  # back here, the old copy is all this process has
+    vr_sessions.connect(rt, clinic.patient_a, session.id)
+    live = vr_live.find(session.id)
+    assert live is not None and live is not old and live.controller.t == 39.0
+    replies += drive(send, sim, 20, t0=40)
+    loop.run_until_complete(asyncio.sleep(0))  # the watchers of the old copy hear the new one
+    heard = [watcher.queue.get_nowait()["t"] for _ in range(watcher.queue.qsize())]
+    loop.close()
+    assert heard[0] == 40.0 and heard[-1] == 59.0
+    vr_sessions.end_session(rt, clinic.patient_a, session.id)
+    other = _start(rt, clinic, _item(rt, clinic, label="Another balcony"))
+    reference = drive(lambda m: vr_sessions.step(rt, clinic.patient_a, other.id, m), patient(3), 60)
+    assert replies == reference
 
 
 def test_a_restarted_server_replays_the_sealed_log(rt: Runtime, clinic: Clinic) -> None:

@@ -127,7 +127,7 @@ async def _shared_state(app: FastAPI, settings: Settings) -> AsyncIterator[None]
     redis_url = secret.get_secret_value() if secret is not None else None
     app.state.rate_limiter = open_limiter(redis_url)
     bus = open_bus(redis_url)
-    await run_in_threadpool(vr_live.attach, bus)
+    await run_in_threadpool(vr_live.attach, bus, app.state.runtime)
     try:
         yield
     finally:

@@ -7,6 +7,9 @@ records are published on a channel and delivered to each subscribed process but 
 is one process, and the in-process :class:`LocalBus` stands in (it also lets tests play
 several processes on one :class:`Hub`). Delivery is at most once: a process that is down
 misses what was said meanwhile, which is why anything that must survive lives in the database.
+
+A bus also records which process owns a named thing (a live VR session's controller): a claim
+holds for a time-to-live and is refreshed by its owner, so an owner that dies is forgotten.
 """
 
 from __future__ import annotations
@@ -39,6 +42,15 @@ class EventBus(Protocol):
 
     def subscribe(self, channel: str, handler: Handler) -> None: ...
 
+    def claim(self, name: str, ttl_s: float) -> None:
+        """Make this process the owner of ``name`` for ``ttl_s`` seconds (without waiting)."""
+
+    def owner(self, name: str) -> str | None:
+        """The origin of the process owning ``name``, or None (unowned, or unknown)."""
+
+    def release(self, name: str) -> None:
+        """Give ``name`` up, if this process owns it."""
+
     def close(self) -> None: ...
 
 
@@ -55,6 +67,7 @@ class Hub:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.listeners: dict[str, list[tuple[str, Handler]]] = {}
+        self.owners: dict[str, tuple[str, float]] = {}  # name -> (origin, monotonic expiry)
 
 
 class LocalBus:
@@ -75,10 +88,30 @@ class LocalBus:
         with self.hub.lock:
             self.hub.listeners.setdefault(channel, []).append((self.origin, handler))
 
+    def claim(self, name: str, ttl_s: float) -> None:
+        with self.hub.lock:
+            self.hub.owners[name] = (self.origin, time.monotonic() + ttl_s)
+
+    def owner(self, name: str) -> str | None:
+        with self.hub.lock:
+            origin, expires = self.hub.owners.get(name, ("", 0.0))
+        return origin if origin and time.monotonic() < expires else None
+
+    def release(self, name: str) -> None:
+        with self.hub.lock:
+            if self.hub.owners.get(name, ("", 0.0))[0] == self.origin:
+                del self.hub.owners[name]
+
     def close(self) -> None:
         with self.hub.lock:
             for channel, listeners in self.hub.listeners.items():
                 self.hub.listeners[channel] = [e for e in listeners if e[0] != self.origin]
+
+
+_RELEASE = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+)
+"""Delete an owner key only if it still names this process (atomic in Redis)."""
 
 
 class RedisBus:
@@ -86,7 +119,9 @@ class RedisBus:
 
     Each message travels as ``{"origin": ..., "message": ...}`` so a process skips its own.
     Publishing only queues the message: a thread of its own sends it, so that a caller on the
-    event loop (a VR sample is answered there) never waits for Redis.
+    event loop (a VR sample is answered there) never waits for Redis. Claims are queued the
+    same way (after what was published before them); an owner is the key ``mindway:<name>``
+    holding the owner's origin, with the claim's time-to-live.
     """
 
     def __init__(self, url: str) -> None:
@@ -101,24 +136,46 @@ class RedisBus:
         self.handlers: dict[str, list[Handler]] = {}
         self.thread: Any = None
         self.lock = threading.Lock()
-        self.outbox: queue.Queue[tuple[str, str] | None] = queue.Queue(maxsize=OUTBOX_SIZE)
+        self.outbox: queue.Queue[tuple[str, str, str] | None] = queue.Queue(maxsize=OUTBOX_SIZE)
         self.publisher = threading.Thread(target=self._send_all, name="event-bus", daemon=True)
         self.publisher.start()
 
     def publish(self, channel: str, message: dict[str, Any]) -> None:
         envelope = json.dumps({"origin": self.origin, "message": message}, ensure_ascii=False)
+        self._queue("publish", PREFIX + channel, envelope)
+
+    def _queue(self, op: str, name: str, value: str) -> None:
         try:
-            self.outbox.put_nowait((PREFIX + channel, envelope))
+            self.outbox.put_nowait((op, name, value))
         except queue.Full:  # Redis has been away for a while: live views miss this one
-            log.warning("event outbox full; dropped a message on %s", channel)
+            log.warning("event outbox full; dropped a %s on %s", op, name)
 
     def _send_all(self) -> None:
         while (item := self.outbox.get()) is not None:
-            channel, envelope = item
+            op, name, value = item
             try:
-                self.sender.publish(channel, envelope)
+                if op == "publish":
+                    self.sender.publish(name, value)
+                elif op == "claim":
+                    self.sender.set(name, self.origin, px=int(float(value) * 1000))
+                else:
+                    self.sender.eval(_RELEASE, 1, name, self.origin)
             except Exception:  # live views are a convenience; the records are sealed regardless
-                log.warning("could not publish on %s: Redis does not answer", channel)
+                log.warning("could not %s on %s: Redis does not answer", op, name)
+
+    def claim(self, name: str, ttl_s: float) -> None:
+        self._queue("claim", PREFIX + name, str(ttl_s))
+
+    def owner(self, name: str) -> str | None:
+        try:
+            value = self.client.get(PREFIX + name)
+        except Exception:
+            log.warning("could not read the owner of %s: Redis does not answer", name)
+            return None
+        return str(value) if value else None
+
+    def release(self, name: str) -> None:
+        self._queue("release", PREFIX + name, "")
 
     def _receive(self, raw: dict[str, Any]) -> None:
         try:

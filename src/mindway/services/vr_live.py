@@ -9,16 +9,23 @@ Clinicians watching a session get each record pushed to their connection's queue
 several app processes a watcher may be connected to another process than the patient's scene
 (which holds the controller): each record is also published on the event bus, and every other
 process hands it to its own watchers of that session (:func:`attach`).
+
+The process answering a session's samples owns it: it claims ``vr.owner:<session>`` on the
+bus while samples arrive (refreshed every few seconds, forgotten :data:`OWNER_TTL_S` after the
+last; released at the end). A therapist's override reaching another process is published on
+:data:`CONTROL` and applied by the owner (:func:`forward`), so one process writes the log.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mindway.services.event_bus import EventBus
 from mindway.vr import ControllerSession, MemoryProgressStore, PatientProgress, parse_sample
@@ -26,10 +33,17 @@ from mindway.vr.controller import ExposureController
 from mindway.vr.decision import OVERRIDE_ACTIONS
 from mindway.vr.protocol import error
 
+if TYPE_CHECKING:
+    from mindway.services.runtime import Runtime
+
 CHECKPOINT_EVERY = 30
 """Records kept in memory before they are sealed into the log (a crash loses < 30 s)."""
 CHANNEL = "vr.live"
 """The event-bus channel of watcher messages: ``{"session": id, "message": {...}}``."""
+CONTROL = "vr.control"
+"""The event-bus channel of forwarded overrides: ``{"session", "action", "account", "auth"}``."""
+OWNER_TTL_S = 30.0
+"""An owner silent this long (no sample answered) is forgotten: another process may take over."""
 
 
 @dataclass(eq=False)
@@ -57,6 +71,7 @@ class LiveSession:
     pending: list[dict[str, Any]] = field(default_factory=list)
     watchers: set[Watcher] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    claimed_at: float | None = None
 
     @classmethod
     def open(
@@ -105,8 +120,18 @@ class LiveSession:
                 "fear_sd": round(estimate.sd, 1),
             }
             self.pending.append(record)
+        self.claim()
         self.broadcast({"event": "update", **record})
         return reply
+
+    def claim(self) -> None:
+        """Own the session (samples are answered here), refreshing the claim every few seconds;
+        queued before this sample's update, so whoever saw the update sees the owner."""
+        bus, now = _bus, time.monotonic()
+        if bus is None or (self.claimed_at is not None and now - self.claimed_at < OWNER_TTL_S / 3):
+            return
+        self.claimed_at = now
+        bus.claim(owner_key(self.session_id), OWNER_TTL_S)
 
     def override(self, action: Any) -> dict[str, Any]:
         """A therapist's override (the caller has checked that it comes from a clinician)."""
@@ -174,6 +199,18 @@ def keep(live: LiveSession) -> LiveSession:
         return _sessions.setdefault(live.session_id, live)
 
 
+def replace(stale: LiveSession, fresh: LiveSession) -> LiveSession:
+    """Put ``fresh`` in place of ``stale`` (its watchers carried over) unless another thread
+    replaced or dropped it first; the session registered in the end."""
+    with _registry:
+        current = _sessions.get(stale.session_id)
+        if current is not stale:
+            return current if current is not None else _sessions.setdefault(fresh.session_id, fresh)
+        fresh.watchers = stale.watchers  # the same set: connections holding either see it
+        _sessions[fresh.session_id] = fresh
+        return fresh
+
+
 def drop(session_id: uuid.UUID) -> LiveSession | None:
     with _registry:
         return _sessions.pop(session_id, None)
@@ -182,11 +219,43 @@ def drop(session_id: uuid.UUID) -> LiveSession | None:
 _bus: EventBus | None = None
 
 
-def attach(bus: EventBus) -> None:
-    """Publish this process's records on ``bus`` and hand other processes' to local watchers."""
+def attach(bus: EventBus, rt: Runtime | None = None) -> None:
+    """Publish this process's records on ``bus`` and hand other processes' to local watchers;
+    with ``rt``, apply the overrides other processes forward to this one."""
     global _bus
     bus.subscribe(CHANNEL, _from_elsewhere)
+    if rt is not None:
+        from mindway.services import vr_sessions  # it builds on this module: import it late
+
+        bus.subscribe(CONTROL, functools.partial(vr_sessions.apply_forwarded, rt))
     _bus = bus
+
+
+def owner_key(session_id: uuid.UUID) -> str:
+    return f"vr.owner:{session_id}"
+
+
+def owned_elsewhere(session_id: uuid.UUID) -> bool:
+    """True when another live process answers this session's samples (then it overrides)."""
+    bus = _bus
+    if bus is None:
+        return False
+    owner = bus.owner(owner_key(session_id))
+    return owner is not None and owner != bus.origin
+
+
+def disown(session_id: uuid.UUID) -> None:
+    bus = _bus
+    if bus is not None:
+        bus.release(owner_key(session_id))
+
+
+def forward(session_id: uuid.UUID, action: str, account: uuid.UUID, auth: uuid.UUID | None) -> None:
+    """Send a therapist's override to the process owning the session (see :data:`CONTROL`)."""
+    bus = _bus
+    assert bus is not None, "forward only when owned_elsewhere()"
+    message = {"session": str(session_id), "action": action, "account": str(account)}
+    bus.publish(CONTROL, message | {"auth": str(auth) if auth else None})
 
 
 def detach(bus: EventBus) -> None:

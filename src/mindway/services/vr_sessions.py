@@ -14,7 +14,9 @@ at second t is given to the controller (and recorded in the log) just before the
 t + 5 s, so the same samples give the same session; a device posting over HTTP waits for it
 there if need be, the WebSocket takes it at the first sample after it is ready. Replaying the
 log rebuilds the session exactly; after a restart the windows refill from the sealed EDA
-(RR intervals sent before the restart are not kept).
+(RR intervals sent before the restart are not kept). An override reaching a process other than
+the one answering the session's samples is checked there, forwarded, and checked and applied
+again by the owner as the same clinician (:func:`apply_forwarded`).
 """
 
 from __future__ import annotations
@@ -32,17 +34,19 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from mindway.errors import Forbidden
+from mindway.errors import Forbidden, MindwayError
 from mindway.security.policy import Actor, Permission, Role
-from mindway.services import access
+from mindway.services import access, vr_live
 from mindway.services.runtime import OutOfScope, Runtime, UseCase
 from mindway.services.views import View
 from mindway.services.vr_live import LiveSession, drop, find, keep
+from mindway.store.models import Account
 from mindway.store.types import utcnow
 from mindway.store.vr_models import VrHierarchyItem, VrProgress, VrSession, VrSessionLog
+from mindway.vr.decision import OVERRIDE_ACTIONS
 from mindway.vr.hierarchy import HierarchyItem, ItemStatus, status_of
 from mindway.vr.progress import PatientProgress
-from mindway.vr.protocol import parse_sample
+from mindway.vr.protocol import error, parse_sample
 from mindway.vr.windows import SlidingWindows, WindowFeatures, analyse, parse_rr
 
 ITEM, LOG, PROGRESS = "vr_hierarchy_item", "vr_session_log", "vr_progress"
@@ -204,11 +208,25 @@ def chunks(uc: UseCase, session_id: uuid.UUID) -> list[dict[str, Any]]:
 
 
 # -- sessions -------------------------------------------------------------------------------
-def _live(uc: UseCase, row: VrSession) -> LiveSession:
-    """The session's live controller, rebuilt from its sealed log if this process has none."""
+def _live(uc: UseCase, row: VrSession, *, fresh: bool = False) -> LiveSession:
+    """The session's live controller, rebuilt from its sealed log if this process has none
+    (or, with ``fresh``, if the copy it has is behind the log another process has sealed)."""
     live = find(row.id)
-    if live is not None:
+    if live is not None and not (fresh and _behind(uc, row, live)):
         return live
+    rebuilt = _rebuild(uc, row)
+    return keep(rebuilt) if live is None else vr_live.replace(live, rebuilt)
+
+
+def _behind(uc: UseCase, row: VrSession, live: LiveSession) -> bool:
+    """A copy with nothing of its own to seal, while the log has chunks it has not seen."""
+    sealed = uc.db.scalar(
+        select(func.count()).select_from(VrSessionLog).where(VrSessionLog.session_id == row.id)
+    )
+    return not live.pending and int(sealed or 0) > live.saved_chunks
+
+
+def _rebuild(uc: UseCase, row: VrSession) -> LiveSession:
     key = progress_key(row.patient_id, row.item_id)
     live = LiveSession.open(row.id, key, row.number, SealedProgressStore(uc).load(key))
     sealed = chunks(uc, row.id)
@@ -220,7 +238,7 @@ def _live(uc: UseCase, row: VrSession) -> LiveSession:
     live.saved_events = len(live.controller.events)
     live.saved_chunks = len(sealed)
     _refill_windows(row.id, [record for chunk in sealed for record in chunk["records"]])
-    return keep(live)
+    return live
 
 
 def _seal_chunk(uc: UseCase, row: VrSession, live: LiveSession) -> None:
@@ -238,10 +256,11 @@ def _seal_chunk(uc: UseCase, row: VrSession, live: LiveSession) -> None:
 
 def _finish(uc: UseCase, row: VrSession, reason: str) -> None:
     """Seal the rest of the log, fold the session into the item's progress, close the row."""
-    live = _live(uc, row)
+    live = _live(uc, row, fresh=True)
     _seal_chunk(uc, row, live)
     SealedProgressStore(uc).save(live.finish())
     drop(row.id)
+    vr_live.disown(row.id)
     with _windows_lock:
         _windows.pop(row.id, None)
     row.ended_at, row.state = utcnow(), "ended"
@@ -320,8 +339,8 @@ def connect(
     """Open a live connection to a session (audited once per connection)."""
     with rt.use_case(actor, "vr.session.connect", "vr_session", session_id) as uc:
         row = session_in_scope(uc, session_id, patient_id, act=True)
-        if row.ended_at is None:
-            _live(uc, row)
+        if row.ended_at is None:  # a scene reconnecting here after running elsewhere: catch up
+            _live(uc, row, fresh=True)
         uc.reason = "therapist" if actor.role is Role.CLINICIAN else "patient"
         return session_view(uc, row)
 
@@ -391,19 +410,74 @@ def override(
     session_id: uuid.UUID,
     action: Any,
     patient_id: uuid.UUID | None = None,
+    *,
+    forwarded: bool = False,
 ) -> dict[str, Any]:
-    """The therapist's override (it wins from the next sample); audited with its action."""
+    """The therapist's override (it wins from the next sample); audited with its action. When
+    another process answers the session's samples, it is forwarded there (and audited here as
+    forwarded): ``{"ok": true, "forwarded": true}``; the owner's notice reaches watchers."""
     with rt.use_case(actor, "vr.session.override", "vr_session", session_id) as uc:
         _require_clinician(uc)
         row = session_in_scope(uc, session_id, patient_id, act=True)
         if row.ended_at is not None:
             return {"ok": False, "error": "the session has ended"}
-        live = _live(uc, row)
+        if action not in OVERRIDE_ACTIONS:
+            return error(f"override needs 'action': one of {', '.join(OVERRIDE_ACTIONS)}")
+        if not forwarded and vr_live.owned_elsewhere(row.id):
+            assert actor.account_id is not None  # a clinician: _require_clinician
+            vr_live.forward(row.id, action, actor.account_id, actor.session_id)
+            uc.reason = f"override forwarded to the session's process: {action}"
+            return {"ok": True, "forwarded": True}
+        live = _live(uc, row, fresh=True)  # no owner (any more): this copy may be behind
         reply = live.override(action)
         if reply.get("ok"):
             uc.reason = f"override: {action}"
         _seal_chunk(uc, row, live)
         return reply
+
+
+END = "session_end"
+"""The forwarded action that ends the session (not an override of the controller)."""
+_control_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vr-control")
+
+
+def apply_forwarded(rt: Runtime, message: dict[str, Any]) -> None:
+    """An override (or :data:`END`) another process forwarded, heard on the bus's listener
+    thread: applied in order by a worker thread, as :func:`override` (:func:`end_session`)
+    does, if this process holds the session."""
+    _control_pool.submit(_apply_forwarded, rt, message)
+
+
+def _apply_forwarded(rt: Runtime, message: dict[str, Any]) -> None:
+    try:
+        session_id, account_id = (
+            uuid.UUID(str(message["session"])),
+            uuid.UUID(str(message["account"])),
+        )
+        auth = uuid.UUID(str(message["auth"])) if message.get("auth") else None
+    except (KeyError, ValueError):
+        log.warning("ignored a malformed forwarded override")
+        return
+    if find(session_id) is None or vr_live.owned_elsewhere(session_id):
+        log.warning("a forwarded override for session %s arrived after it moved", session_id)
+        return
+    with rt.transaction() as db:
+        account = db.get(Account, account_id)
+        role = None if account is None or account.disabled else Role(account.role)
+        patient = None if account is None else account.patient_id
+    if role is None:
+        log.warning("ignored a forwarded override from an unknown or disabled account")
+        return
+    actor = Actor(role=role, account_id=account_id, patient_id=patient, session_id=auth)
+    try:  # the clinician and their care-team access are checked again, and audited, here
+        if message.get("action") == END:
+            end_session(rt, actor, session_id, forwarded=True)
+        else:
+            override(rt, actor, session_id, message.get("action"), forwarded=True)
+    except MindwayError as exc:
+        log.warning("a forwarded override was refused: %s", exc.detail)
+    except Exception:
+        log.exception("applying a forwarded override failed")
 
 
 def checkpoint(rt: Runtime, actor: Actor, session_id: uuid.UUID) -> None:
@@ -416,12 +490,23 @@ def checkpoint(rt: Runtime, actor: Actor, session_id: uuid.UUID) -> None:
 
 
 def end_session(
-    rt: Runtime, actor: Actor, session_id: uuid.UUID, patient_id: uuid.UUID | None = None
+    rt: Runtime,
+    actor: Actor,
+    session_id: uuid.UUID,
+    patient_id: uuid.UUID | None = None,
+    *,
+    forwarded: bool = False,
 ) -> VrSessionPublic:
-    """End the session (the patient or the team; ending twice is harmless)."""
+    """End the session (the patient or the team; ending twice is harmless). When another
+    process answers its samples, the end is forwarded there like an override (the view then
+    still shows the session open: the owner ends it, and its watchers hear ``session_end``)."""
     with rt.use_case(actor, "vr.session.end", "vr_session", session_id) as uc:
         row = session_in_scope(uc, session_id, patient_id, act=True)
-        if row.ended_at is None:
+        if row.ended_at is None and not forwarded and vr_live.owned_elsewhere(row.id):
+            assert actor.account_id is not None  # the patient or a clinician: an account
+            vr_live.forward(row.id, END, actor.account_id, actor.session_id)
+            uc.reason = "end forwarded to the session's process"
+        elif row.ended_at is None:
             _finish(uc, row, "ended by the therapist" if actor.role is Role.CLINICIAN else "ended")
         else:
             uc.reason = "already ended"

@@ -4,7 +4,9 @@ The scene sends the protocol's JSON messages (the same as ``mindway vr control``
 object per text frame) and gets exactly one JSON reply per message. A clinician's connection
 may also send ``{"event": "override", "action": ...}`` and receives, besides its replies,
 each second of the session as ``{"event": "update", ...}`` (and ``override``/``session_end``
-notices) for the live view.
+notices) for the live view. With several app processes, an override (or ``session_end``) sent
+to a process other than the one answering the scene is forwarded to it and answered
+``{"ok": true, "forwarded": true}`` (``{"ok": true}`` for the end); the owner's notice follows.
 
 Authentication, in this order: a bearer token offered as the subprotocol ``bearer.<token>``
 next to ``mindway.v1`` (``Sec-WebSocket-Protocol``; browsers cannot set headers on a
