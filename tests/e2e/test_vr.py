@@ -6,13 +6,12 @@ the clinician's live view follows it over its own WebSocket."""
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.steps import sign_in
+from tests.e2e.steps import emulate_headset, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -80,23 +79,9 @@ def test_a_live_session_in_the_browser_reaches_exposure(page: Page, server: str)
     expect(page.locator("#vr-status")).to_contain_text("ended")
 
 
-ROOT = Path(__file__).resolve().parents[2]
-ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
-
-
-@pytest.mark.skipif(
-    not (ROOT / "node_modules" / "iwer").is_dir(), reason="iwer is not installed (npm ci)"
-)
 def test_the_webxr_path_enters_an_emulated_headset(page: Page) -> None:
     """With an emulated Meta Quest 3 (iwer), the scene offers VR and enters it."""
-    entry = str(Path(__file__).with_name("iwer_entry.js"))
-    emulator = subprocess.run(
-        [str(ESBUILD), entry, "--bundle", "--format=iife", "--log-level=warning"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    page.add_init_script(script=emulator)
+    emulate_headset(page)
     sign_in(page, "patient")
     page.goto("/vr/preview/heights?intensity=0.5")
     button = page.locator("#VRButton")

@@ -5,18 +5,13 @@ the page is unharmed where it does not."""
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.steps import sign_in
+from tests.e2e.steps import emulate_headset, sign_in
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
 SPOKEN = {
     "forty": 40,
     "40": 40,
@@ -126,18 +121,8 @@ def test_without_speech_recognition_the_prompt_still_works(page: Page) -> None:
     assert errors == []
 
 
-@pytest.mark.skipif(
-    not (ROOT / "node_modules" / "iwer").is_dir(), reason="iwer is not installed (npm ci)"
-)
 def test_the_headset_prompt_is_answered_with_the_controller(page: Page) -> None:
-    entry = str(Path(__file__).with_name("iwer_entry.js"))
-    emulator = subprocess.run(
-        [str(ESBUILD), entry, "--bundle", "--format=iife", "--log-level=warning"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    page.add_init_script(script=emulator)
+    emulate_headset(page)
     page.add_init_script(script=NO_SPEECH)
     _preview(page)
     button = page.locator("#VRButton")
