@@ -13,6 +13,7 @@ import redis
 
 from mindway.services import vr_live
 from mindway.services.event_bus import PREFIX, Hub, LocalBus, RedisBus
+from tests.services.vr_drive import deliver_pending
 
 WAIT_S = 10.0
 
@@ -116,7 +117,7 @@ def test_records_of_a_session_reach_watchers_in_another_process() -> None:
         vr_live._from_elsewhere({"session": "not-a-uuid", "message": record})
         end = {"event": "session_end", "reason": "ended"}
         vr_live._from_elsewhere({"session": str(live.session_id), "message": end})
-        loop.run_until_complete(asyncio.sleep(0))  # run the call_soon_threadsafe callbacks
+        deliver_pending(loop)
         seen = [watcher.queue.get_nowait() for _ in range(watcher.queue.qsize())]
         assert [m["event"] for m in seen] == ["update", "update", "session_end"]
         assert seen[1] == record

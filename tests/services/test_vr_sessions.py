@@ -19,7 +19,7 @@ from mindway.store.models import ClinicalAlert
 from mindway.store.vr_models import VrHierarchyItem, VrProgress, VrSessionLog
 from tests.clinic import Clinic
 from tests.services.audit_trail import AuditWatch, table_counts
-from tests.services.vr_drive import ITEM, drive, patient
+from tests.services.vr_drive import ITEM, deliver_pending, drive, patient
 
 
 def _item(rt: Runtime, clinic: Clinic, **changes: Any) -> uuid.UUID:
@@ -272,7 +272,7 @@ def test_a_scene_reconnecting_to_a_process_with_an_old_copy_catches_up(
     live = vr_live.find(session.id)
     assert live is not None and live is not old and live.controller.t == 39.0
     replies += drive(send, sim, 20, t0=40)
-    loop.run_until_complete(asyncio.sleep(0))  # the watchers of the old copy hear the new one
+    deliver_pending(loop)  # the watchers of the old copy hear the new one
     heard = [watcher.queue.get_nowait()["t"] for _ in range(watcher.queue.qsize())]
     loop.close()
     assert heard[0] == 40.0 and heard[-1] == 59.0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -33,3 +35,12 @@ def drive(send: Send, sim: SimulatedPatient, seconds: int, t0: int = 0) -> list[
         if "intensity" in reply:
             intensity, coping = reply["intensity"], reply["state"] == "coping"
     return replies
+
+
+def deliver_pending(loop: asyncio.AbstractEventLoop) -> None:
+    """Run the callbacks a live session queued for watchers on ``loop`` (``call_soon_threadsafe``).
+    The loop runs in a thread of its own: the test's thread may already have a running loop
+    (a browser test before it, in the same worker)."""
+    drain = threading.Thread(target=loop.run_until_complete, args=(asyncio.sleep(0),))
+    drain.start()
+    drain.join()
