@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from tests.servers import free_port
 
 from mindway.config import Settings
 from mindway.services import audit_log
@@ -53,12 +53,6 @@ class Ledger:
     outcomes: list[tuple[float, str]] = field(default_factory=list)  # (time, "201" / error)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop: threading.Event = field(default_factory=threading.Event)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _cluster_version() -> str:
@@ -236,7 +230,7 @@ def run() -> dict[str, Any]:
         )
         settings = Settings(data_dir=data_dir, database_url=url)
         notes_before, audited_before, _ = _counts(settings)
-        port = _free_port()
+        port = free_port()
         log_path = data_dir / "server.log"
         with log_path.open("wb") as sink:
             server = subprocess.Popen(  # noqa: S603

@@ -35,8 +35,9 @@ from typing import Any
 import httpx
 import numpy as np
 from sqlalchemy import create_engine, select, text, update
+from tests.servers import free_port
 
-from bench.faults import PG_ADMIN_URL, _database, _drop, _free_port, _wait_for_health
+from bench.faults import PG_ADMIN_URL, _database, _drop, _wait_for_health
 from mindway.config import Settings
 from mindway.security import passwords
 from mindway.security.policy import Role
@@ -397,7 +398,7 @@ def run(users: int = USERS, duration_s: int = DURATION_S, workers: int = WORKERS
         )  # fmt: skip
         password = secrets.token_urlsafe(18)
         patients = _set_patient_passwords(settings, password)
-        port = _free_port()
+        port = free_port()
         log_path = work / "server.log"
         with log_path.open("wb") as sink:
             server = subprocess.Popen(  # noqa: S603
