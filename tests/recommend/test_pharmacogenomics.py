@@ -1,19 +1,26 @@
 """CPIC rules row by row, and diplotype -> phenotype translation.
 
 Sources: Bousman et al. 2023, Clin Pharmacol Ther 114:51-68 (SSRIs/SNRIs; CYP2D6, CYP2C19,
-CYP2B6); Hicks et al. 2017, Clin Pharmacol Ther 102:37-44 (tricyclics; CYP2D6, CYP2C19);
-Caudle et al. 2020, Clin Transl Sci 13:116 (CYP2D6 activity score).
+CYP2B6), whose recommendation records in the CPIC database (v1.28.0) are transcribed in
+``data/cpic_2023_records.yaml``; Hicks et al. 2017, Clin Pharmacol Ther 102:37-44
+(tricyclics; CYP2D6, CYP2C19); Caudle et al. 2020, Clin Transl Sci 13:116 (CYP2D6 activity
+score).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+import yaml
 
 from mindway.errors import InvalidInput
 from mindway.recommend.pharmacogenomics import (
     EFFECTS,
     PHENOTYPES,
     STRENGTHS,
+    combinations,
     guidance,
     phenotype_from_diplotype,
     rule,
@@ -22,51 +29,14 @@ from mindway.recommend.pharmacogenomics import (
 
 SSRI_2023 = "Clin Pharmacol Ther. 2023;114(1):51-68"
 TCA_2017 = "Clin Pharmacol Ther. 2017;102(1):37-44"
+_CPIC = yaml.safe_load((Path(__file__).parent / "data" / "cpic_records.yaml").read_text("utf-8"))
+# (record, source) for every CPIC lookup transcribed: Bousman 2023 and Hicks 2017.
+RECORDS: list[tuple[dict[str, Any], str]] = [(r, SSRI_2023) for r in _CPIC["records"]] + [
+    (r, TCA_2017) for r in _CPIC["tca_records"]
+]
 
-# (gene, phenotype, drug, strength, effect, fraction, source) as in the guidelines' tables.
+# (gene, phenotype, drug, strength, effect, fraction, source) as in Hicks 2017's tables.
 EXPECTED = [
-    # Bousman 2023, CYP2C19 and citalopram / escitalopram
-    ("CYP2C19", "ultrarapid", "escitalopram", "moderate", "consider_alternative", None, SSRI_2023),
-    ("CYP2C19", "rapid", "citalopram", "moderate", "standard", None, SSRI_2023),
-    ("CYP2C19", "normal", "escitalopram", "strong", "standard", None, SSRI_2023),
-    ("CYP2C19", "intermediate", "citalopram", "moderate", "titrate_slowly", None, SSRI_2023),
-    (
-        "CYP2C19",
-        "likely intermediate",
-        "escitalopram",
-        "moderate",
-        "titrate_slowly",
-        None,
-        SSRI_2023,
-    ),
-    ("CYP2C19", "poor", "escitalopram", "moderate", "reduce_dose", 0.5, SSRI_2023),
-    ("CYP2C19", "likely poor", "citalopram", "moderate", "reduce_dose", 0.5, SSRI_2023),
-    # Bousman 2023, CYP2C19 and sertraline
-    ("CYP2C19", "ultrarapid", "sertraline", "optional", "standard", None, SSRI_2023),
-    ("CYP2C19", "normal", "sertraline", "strong", "standard", None, SSRI_2023),
-    ("CYP2C19", "intermediate", "sertraline", "optional", "titrate_slowly", None, SSRI_2023),
-    ("CYP2C19", "poor", "sertraline", "optional", "reduce_dose", 0.5, SSRI_2023),
-    # Bousman 2023, CYP2B6 and sertraline (25% lower maintenance dose in poor metabolisers)
-    ("CYP2B6", "normal", "sertraline", "optional", "standard", None, SSRI_2023),
-    ("CYP2B6", "intermediate", "sertraline", "optional", "titrate_slowly", None, SSRI_2023),
-    ("CYP2B6", "poor", "sertraline", "optional", "reduce_dose", 0.75, SSRI_2023),
-    # Bousman 2023, CYP2D6
-    ("CYP2D6", "ultrarapid", "paroxetine", "optional", "consider_alternative", None, SSRI_2023),
-    ("CYP2D6", "normal", "paroxetine", "strong", "standard", None, SSRI_2023),
-    ("CYP2D6", "poor", "paroxetine", "optional", "reduce_dose", 0.5, SSRI_2023),
-    ("CYP2D6", "poor", "fluvoxamine", "optional", "titrate_slowly", None, SSRI_2023),
-    (
-        "CYP2D6",
-        "ultrarapid",
-        "venlafaxine",
-        "no recommendation",
-        "no_recommendation",
-        None,
-        SSRI_2023,
-    ),
-    ("CYP2D6", "poor", "venlafaxine", "optional", "consider_alternative", None, SSRI_2023),
-    ("CYP2D6", "ultrarapid", "vortioxetine", "optional", "consider_alternative", None, SSRI_2023),
-    ("CYP2D6", "poor", "vortioxetine", "optional", "reduce_dose", 0.5, SSRI_2023),
     # Hicks 2017, CYP2D6 and tricyclics
     ("CYP2D6", "ultrarapid", "amitriptyline", "strong", "avoid", None, TCA_2017),
     ("CYP2D6", "normal", "nortriptyline", "strong", "standard", None, TCA_2017),
@@ -153,12 +123,61 @@ def test_poor_cyp2c19_escitalopram_halves_the_dose_or_suggests_an_alternative() 
     assert notes[0].verified
 
 
-def test_guidance_combines_genes_for_sertraline() -> None:
-    notes = guidance("sertraline", {"CYP2C19": "normal", "CYP2B6": "poor"})
-    assert {(n.gene, n.effect) for n in notes} == {
-        ("CYP2C19", "standard"),
-        ("CYP2B6", "reduce_dose"),
-    }
+def _record_id(case: tuple[dict[str, Any], str]) -> str:
+    record = case[0]
+    return "-".join([record["drug"], *(f"{g}:{p}" for g, p in record["genes"].items())])
+
+
+@pytest.mark.parametrize("case", RECORDS, ids=_record_id)
+def test_row_matches_cpic_record(case: tuple[dict[str, Any], str]) -> None:
+    """Each CPIC lookup gives one note with CPIC's strength and action (Bousman 2023 for
+    SSRIs/SNRIs, Hicks 2017 for tricyclics, as in the CPIC database)."""
+    record, source = case
+    notes = guidance(record["drug"], record["genes"])
+    assert len(notes) == 1, notes
+    note = notes[0]
+    expected = (record["class"].lower(), record["effect"], record.get("fraction"))
+    assert (note.strength, note.effect, note.fraction) == expected
+    assert note.verified
+    assert source in note.citation
+
+
+@pytest.mark.parametrize("source", [SSRI_2023, TCA_2017])
+def test_every_row_is_a_cpic_record(source: str) -> None:
+    """No row of the table goes untested: each one is some CPIC record's answer."""
+    records = [r for r, s in RECORDS if s == source]
+    single = {(r["drug"], *next(iter(r["genes"].items()))) for r in records if len(r["genes"]) == 1}
+    rows = {(r.drug, r.gene, r.phenotype) for r in rules() if source in r.citation}
+    assert rows == single
+    pairs = {(r["drug"], tuple(r["genes"].values())) for r in records if len(r["genes"]) == 2}
+    assert {(c.drug, c.phenotypes) for c in combinations() if source in c.citation} == pairs
+
+
+def test_two_gene_tables_cover_every_pair_of_phenotypes() -> None:
+    """CYP2B6 (6 phenotypes) x CYP2C19 (8) for sertraline, CYP2D6 (5) x CYP2C19 (8) for
+    amitriptyline: every pair of known results has exactly one row."""
+    for drug, count in (("sertraline", 6 * 8), ("amitriptyline", 5 * 8)):
+        pairs = [c.phenotypes for c in combinations() if c.drug == drug]
+        assert len(pairs) == len(set(pairs)) == count
+
+
+def test_2023_rows_cite_the_drug_s_recommendations() -> None:
+    for row in rules():
+        if SSRI_2023 in row.citation:
+            assert row.citation.endswith(f"Recommendations for {row.drug}.")
+            assert row.checked_against and row.drug in row.checked_against
+
+
+def test_sertraline_is_looked_up_on_both_genes_when_both_are_known() -> None:
+    notes = guidance("sertraline", {"CYP2C19": "normal", "CYP2B6": "poor", "CYP2D6": "poor"})
+    assert len(notes) == 1
+    assert (notes[0].effect, notes[0].fraction) == ("reduce_dose", 0.75)
+    assert notes[0].basis == "CYP2B6 poor and CYP2C19 normal metaboliser"
+    both_poor = guidance("sertraline", {"CYP2C19": "poor", "CYP2B6": "poor"})
+    assert [n.effect for n in both_poor] == ["avoid"]
+    only_cyp2c19 = guidance("sertraline", {"CYP2C19": "poor"})
+    assert [(n.gene, n.strength) for n in only_cyp2c19] == [("CYP2C19", "moderate")]
+    assert only_cyp2c19[0].basis == "CYP2C19 poor metaboliser"
 
 
 def test_unknown_drug_has_no_guidance() -> None:

@@ -60,3 +60,17 @@ def test_patients_and_other_teams_are_refused(clinic: Clinic, visitor: Visitor) 
     visitor.client.cookies.clear()
     visitor.sign_in("clinician.b")
     assert visitor.get(_base(clinic)).status_code == 404
+
+
+def test_sertraline_note_rests_on_both_genes(clinic: Clinic, visitor: Visitor) -> None:
+    """CPIC looks sertraline up on CYP2B6 and CYP2C19 together (Bousman 2023; CPIC database
+    records): with both results one note, CYP2B6 poor + CYP2C19 normal -> a quarter lower."""
+    base = _base(clinic)
+    visitor.sign_in("clinician.a")
+    for gene, diplotype in (("CYP2B6", "*6/*6"), ("CYP2C19", "*1/*1")):
+        pgx = {"gene": gene, "diplotype": diplotype, "phenotype": ""}
+        assert visitor.submit(f"{base}/pharmacogenomics", pgx, page=base).status_code == 303
+    page = visitor.get(base).text
+    assert "Sertraline — CPIC (CYP2B6 poor and CYP2C19 normal metaboliser)" in page
+    assert "a maintenance dose a quarter below standard" in page
+    assert "Sertraline — CPIC (CYP2B6 poor metaboliser)" not in page

@@ -2,9 +2,11 @@
 
 Diplotype to phenotype follows CPIC: CYP2D6 by activity score (Caudle et al. 2020, Clin
 Transl Sci 13:116; used by Bousman et al. 2023, Clin Pharmacol Ther 114:51), CYP2C19 and
-CYP2B6 by allele function (Bousman 2023, Table 1 and supplement). Phenotype x drug rules are
-the data table ``data/cpic.yaml`` (Bousman 2023 for SSRIs/SNRIs; Hicks et al. 2017, Clin
-Pharmacol Ther 102:37, for tricyclics), each row citing its source and table.
+CYP2B6 by allele function (Bousman 2023 and its supplement). Phenotype x drug rules are the
+data table ``data/cpic.yaml`` (Bousman 2023 for SSRIs/SNRIs, checked against the CPIC
+database's recommendation records; Hicks et al. 2017, Clin Pharmacol Ther 102:37, for
+tricyclics), each row citing its source. Sertraline is looked up on CYP2B6 and CYP2C19
+together when both results are known, as CPIC's records do.
 """
 
 from __future__ import annotations
@@ -55,14 +57,30 @@ class PgxRule:
     effect: str
     fraction: float | None
     citation: str
-    table: int
+    table: int | None
+    verified: bool
+    checked_against: str | None = None
+
+
+@dataclass(frozen=True)
+class PgxCombination:
+    """One row of a two-gene lookup: a drug given the phenotypes of ``genes`` together."""
+
+    drug: str
+    genes: tuple[str, ...]
+    phenotypes: tuple[str, ...]
+    recommendation: str
+    strength: str
+    effect: str
+    fraction: float | None
+    citation: str
     verified: bool
     checked_against: str | None = None
 
 
 @dataclass(frozen=True)
 class PgxNote:
-    """Guidance for one drug given one of the patient's phenotypes."""
+    """Guidance for one drug given one of the patient's phenotypes (or a pair of them)."""
 
     drug: str
     gene: str
@@ -73,6 +91,12 @@ class PgxNote:
     fraction: float | None
     citation: str
     verified: bool
+
+    @property
+    def basis(self) -> str:
+        """What the note rests on, e.g. "CYP2B6 poor and CYP2C19 normal metaboliser"."""
+        pairs = zip(self.gene.split(" + "), self.phenotype.split(" + "), strict=True)
+        return " and ".join(f"{g} {p}" for g, p in pairs) + " metaboliser"
 
 
 @cache
@@ -85,9 +109,9 @@ def _data(name: str) -> Any:
 def rules() -> tuple[PgxRule, ...]:
     """Every (gene, phenotype, drug) row of the CPIC table."""
     data = _data("cpic.yaml")
-    sources: dict[str, str] = data["sources"]
     expanded = []
     for row in data["rules"]:
+        table = row.get("table")
         for phenotype in row["phenotypes"]:
             for drug in row["drugs"]:
                 expanded.append(
@@ -95,14 +119,40 @@ def rules() -> tuple[PgxRule, ...]:
                         gene=row["gene"],
                         phenotype=phenotype,
                         drug=drug,
-                        recommendation=" ".join(row["recommendation"].split()),
+                        recommendation=_clean(row["recommendation"]) or "",
                         strength=row["strength"],
                         effect=row["effect"],
                         fraction=row.get("fraction"),
-                        citation=_citation(sources[row["source"]], row["table"]),
-                        table=int(row["table"]),
+                        citation=_citation(data, row["source"], drug, table),
+                        table=None if table is None else int(table),
                         verified=bool(row["verified"]),
-                        checked_against=_clean(row.get("checked_against")),
+                        checked_against=_checked(data, row.get("checked_against"), drug),
+                    )
+                )
+    return tuple(expanded)
+
+
+@cache
+def combinations() -> tuple[PgxCombination, ...]:
+    """Every row of the two-gene lookups (CPIC's sertraline table on CYP2B6 x CYP2C19)."""
+    data = _data("cpic.yaml")
+    expanded = []
+    for table in data.get("combinations", []):
+        drug = table["drug"]
+        for row in table["rows"]:
+            for pair in row["pairs"]:
+                expanded.append(
+                    PgxCombination(
+                        drug=drug,
+                        genes=tuple(table["genes"]),
+                        phenotypes=tuple(pair),
+                        recommendation=_clean(row["recommendation"]) or "",
+                        strength=row["strength"],
+                        effect=row["effect"],
+                        fraction=row.get("fraction"),
+                        citation=_citation(data, table["source"], drug, None),
+                        verified=bool(table["verified"]),
+                        checked_against=_checked(data, table.get("checked_against"), drug),
                     )
                 )
     return tuple(expanded)
@@ -112,8 +162,15 @@ def _clean(text: str | None) -> str | None:
     return " ".join(text.split()) if text else None
 
 
-def _citation(source: str, table: int) -> str:
-    return f"{' '.join(source.split())} Table {table}."
+def _checked(data: dict[str, Any], key: str | None, drug: str) -> str | None:
+    """A row's ``checked_against``: a key of the file's ``checked`` texts, or free text."""
+    text = data.get("checked", {}).get(key, key)
+    return _clean(text.replace("<drug>", drug)) if text else None
+
+
+def _citation(data: dict[str, Any], source: str, drug: str, table: int | None) -> str:
+    where = f"Table {table}" if table is not None else f"Recommendations for {drug}"
+    return f"{_clean(data['sources'][source])} {where}."
 
 
 def rule(gene: str, phenotype: str, drug: str) -> PgxRule | None:
@@ -124,27 +181,46 @@ def rule(gene: str, phenotype: str, drug: str) -> PgxRule | None:
     return None
 
 
+def combination(drug: str, phenotypes: dict[str, str]) -> PgxCombination | None:
+    """The two-gene row for ``drug`` if the patient has a result for each of its genes."""
+    known = {g.upper(): p.lower() for g, p in phenotypes.items()}
+    for row in combinations():
+        looked_up = tuple(known.get(g) for g in row.genes)
+        if row.drug == drug.lower() and looked_up == row.phenotypes:
+            return row
+    return None
+
+
 def guidance(drug: str, phenotypes: dict[str, str]) -> list[PgxNote]:
-    """CPIC notes for ``drug`` given the patient's phenotypes (gene -> phenotype)."""
+    """CPIC notes for ``drug`` given the patient's phenotypes (gene -> phenotype).
+
+    Where CPIC looks the drug up on two genes together and both results are known, the one
+    combined note replaces the single-gene notes of those genes."""
     notes = []
+    covered: tuple[str, ...] = ()
+    pair = combination(drug, phenotypes)
+    if pair is not None:
+        covered = pair.genes
+        notes.append(_note(pair, " + ".join(pair.genes), " + ".join(pair.phenotypes)))
     for gene, phenotype in phenotypes.items():
-        found = rule(gene, phenotype, drug)
-        if found is None:
-            continue
-        notes.append(
-            PgxNote(
-                drug=found.drug,
-                gene=found.gene,
-                phenotype=found.phenotype,
-                recommendation=found.recommendation,
-                strength=found.strength,
-                effect=found.effect,
-                fraction=found.fraction,
-                citation=found.citation,
-                verified=found.verified,
-            )
-        )
+        found = None if gene.upper() in covered else rule(gene, phenotype, drug)
+        if found is not None:
+            notes.append(_note(found, found.gene, found.phenotype))
     return notes
+
+
+def _note(row: PgxRule | PgxCombination, gene: str, phenotype: str) -> PgxNote:
+    return PgxNote(
+        drug=row.drug,
+        gene=gene,
+        phenotype=phenotype,
+        recommendation=row.recommendation,
+        strength=row.strength,
+        effect=row.effect,
+        fraction=row.fraction,
+        citation=row.citation,
+        verified=row.verified,
+    )
 
 
 def phenotype_from_diplotype(gene: str, diplotype: str) -> str:

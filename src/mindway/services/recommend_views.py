@@ -52,6 +52,7 @@ class PgxNoteView(View):
     drug: str
     gene: str
     phenotype: str
+    basis: str
     recommendation: str
     strength: str
     effect: str

@@ -197,6 +197,7 @@ def _note(note: pharmacogenomics.PgxNote) -> PgxNoteView:
         drug=note.drug,
         gene=note.gene,
         phenotype=note.phenotype,
+        basis=note.basis,
         recommendation=note.recommendation,
         strength=note.strength,
         effect=note.effect,
