@@ -1,5 +1,6 @@
-"""API rate limits: 429 problems with Retry-After per address and per account, and a chat
-message over its limit still points the person to crisis resources (DESIGN.md safety rules)."""
+"""API rate limits: 429 problems with Retry-After per address and per account; a chat message
+over its limit still points the person to crisis resources, and one that discloses risk is
+never refused (DESIGN.md safety rules)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def test_a_limited_chat_message_still_gives_crisis_resources(rt: Runtime, clinic
         patient = sign_in(client, "patient.a")
         url = f"{API}/patients/{clinic.patient_a_id}/chat/messages"
         assert client.post(url, json={"text": "hello"}, headers=patient).status_code == 200
-        problem = _refused(client.post(url, json={"text": "I want to die"}, headers=patient))
+        problem = _refused(client.post(url, json={"text": "what a nice day"}, headers=patient))
         expected = [r.model_dump() for r in crisis_page("en-US").resources]
         assert problem["resources"] == expected and expected
         assert problem["crisis_page"] == "/crisis"
@@ -66,3 +67,25 @@ def test_a_limited_chat_message_still_gives_crisis_resources(rt: Runtime, clinic
         # Reading the conversation is not a chat message: only the account budget counts.
         assert client.get(url, headers=patient).status_code == 200
         assert client.get(problem["crisis_page"]).status_code == 200
+
+
+def test_a_disclosure_of_risk_is_never_refused_by_the_chat_limit(
+    rt: Runtime, clinic: Clinic
+) -> None:
+    """Crisis first (DESIGN.md safety rules): over the chat limit a message is still screened,
+    and one that shows risk reaches the crisis protocol and the care team."""
+    with limited(rt, rate_limit_chat_per_account=1) as client:
+        patient = sign_in(client, "patient.a")
+        url = f"{API}/patients/{clinic.patient_a_id}/chat/messages"
+        assert client.post(url, json={"text": "hello"}, headers=patient).status_code == 200
+        disclosure = client.post(
+            url, json={"text": "I am going to kill myself tonight"}, headers=patient
+        )
+        assert disclosure.status_code == 200
+        assert disclosure.json()["escalated"] is True and disclosure.json()["resources"]
+        alerts = client.get(f"{API}/clinical-alerts", headers=sign_in(client, "clinician.a"))
+        assert [(a["kind"], a["level"]) for a in alerts.json()] == [("risk", "urgent")]
+        # Spanish is screened too; anything else over the limit is still refused.
+        spanish = client.post(url, json={"text": "me voy a matar esta noche"}, headers=patient)
+        assert spanish.json()["escalated"] is True
+        _refused(client.post(url, json={"text": "ok thanks"}, headers=patient))

@@ -1,10 +1,13 @@
 """API request limits per client address and per signed-in account (429 with Retry-After).
 
 Counted by :mod:`mindway.services.rate_limit` (Redis when configured, so every app process
-counts into the same buckets). Limits are generous: they stop scripts, not people. A chat
-message over its limit is neither stored nor answered, so its refusal carries the locale's
-crisis resources and the crisis page (DESIGN.md safety rules: crisis resources are always one
-tap away). Web pages, the crisis page and the VR socket are not limited here.
+counts into the same buckets). Limits are generous: they stop scripts, not people.
+
+Crisis first (DESIGN.md safety rules): a chat message over its limit is still risk-screened.
+One that shows moderate or high risk goes through to the companion, so the crisis protocol
+runs and the care team is alerted; any other is neither stored nor answered, and its refusal
+carries the locale's crisis resources and the crisis page. Web pages, the crisis page and
+the VR socket are not limited here.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from mindway.api import problems
 from mindway.api.deps import CurrentSession, client_address, get_runtime
 from mindway.api.routes.chat import send_message
 from mindway.content.loader import crisis_page
+from mindway.services.chat import companion
 from mindway.services.rate_limit import Decision, RateLimiter
 
 CRISIS_PAGE = "/crisis"
@@ -47,16 +52,18 @@ def limit_address(request: Request) -> None:
         raise RateLimited(decision, "too many requests from this address; try again shortly")
 
 
-def limit_account(request: Request, info: CurrentSession) -> None:
+async def limit_account(request: Request, info: CurrentSession) -> None:
     """Signed-in requests count against the account; chat messages have their own limit."""
     settings = get_runtime(request).settings
     period = settings.rate_limit_period_seconds
     account = info.actor.account_id
     limiter = _limiter(request)
+    locale = info.locale or settings.default_locale
     if request.scope.get("endpoint") is send_message:
-        decision = limiter.hit(f"chat:{account}", settings.rate_limit_chat_per_account, period)
-        if not decision.allowed:
-            page = crisis_page(info.locale or settings.default_locale)
+        key, limit = f"chat:{account}", settings.rate_limit_chat_per_account
+        decision = await run_in_threadpool(limiter.hit, key, limit, period)
+        if not decision.allowed and not await _shows_risk(request, locale):
+            page = crisis_page(locale)
             raise RateLimited(
                 decision,
                 "too many messages in a short time; your last message was not sent. If you "
@@ -65,9 +72,25 @@ def limit_account(request: Request, info: CurrentSession) -> None:
                 resources=[r.model_dump() for r in page.resources],
                 crisis_page=CRISIS_PAGE,
             )
-    decision = limiter.hit(f"account:{account}", settings.rate_limit_per_account, period)
+        if not decision.allowed:
+            return  # a disclosure of risk is never refused
+    key, limit = f"account:{account}", settings.rate_limit_per_account
+    decision = await run_in_threadpool(limiter.hit, key, limit, period)
     if not decision.allowed:
         raise RateLimited(decision, "too many requests for this account; try again shortly")
+
+
+async def _shows_risk(request: Request, locale: str) -> bool:
+    """Whether a chat message's text screens as moderate or high risk (no context)."""
+    try:
+        text = (await request.json()).get("text")
+    except (ValueError, AttributeError):
+        return False
+    if not isinstance(text, str) or not text.strip():
+        return False
+    screener = companion(get_runtime(request).settings).screener
+    screening = await run_in_threadpool(screener.screen, text, locale=locale)
+    return screening.needs_care_team
 
 
 def _refused(_request: Request, exc: Exception) -> JSONResponse:
