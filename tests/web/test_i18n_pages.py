@@ -150,3 +150,17 @@ def test_crisis_page_survives_a_missing_catalog(
     assert reply.status_code == 200
     assert '<html lang="en">' in reply.text and "Back to Mindway" in reply.text
     assert "988 Línea de Prevención del Suicidio y Crisis" in reply.text
+
+
+def test_sign_in_errors_follow_the_browser(rt: Runtime, clinic: Clinic) -> None:
+    """A Spanish reader is told in Spanish why sign-in did not work, lockout included."""
+    with browser(rt, headers={"accept-language": "es-US,es;q=0.9"}) as v:
+        empty = v.post("/login", {"csrf": v.csrf("/login"), "username": ""})
+        assert "Escribe tu nombre de usuario y tu contraseña." in empty.text
+        wrong = v.sign_in("patient.a", "wrong password, wrong")
+        assert "El nombre de usuario y la contraseña no coinciden." in wrong.text
+        for _ in range(rt.settings.login_max_failures_account - 1):
+            v.sign_in("patient.a", "wrong password, wrong")
+        locked = v.sign_in("patient.a")
+        assert locked.status_code == 429 and "Demasiados intentos." in locked.text
+        assert "minutos." in locked.text and "Too many tries" not in locked.text

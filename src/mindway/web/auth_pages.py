@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from babel.support import LazyProxy
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -22,6 +23,7 @@ from mindway.web.csrf import (
     login_nonce,
     new_login_nonce,
 )
+from mindway.web.i18n import lazy_gettext, ngettext
 from mindway.web.render import PageRoute, redirect, render, sentence
 from mindway.web.session import (
     CSRF_COOKIE,
@@ -37,12 +39,20 @@ from mindway.web.session import (
 router = APIRouter(route_class=PageRoute)
 
 
-def _locked_message(exc: LockedOut) -> str:
+def _locked_message(exc: LockedOut) -> LazyProxy:
+    """In the page's language when it is drawn (the sign-in pages are in the patient app)."""
     minutes = max(1, math.ceil(exc.retry_after_seconds / 60))
-    return (
-        "Too many tries. For your safety, signing in is paused. "
-        f"Please try again in {minutes} minutes."
-    )
+
+    def text() -> str:
+        return ngettext(
+            "Too many tries. For your safety, signing in is paused. "
+            "Please try again in %(num)s minute.",
+            "Too many tries. For your safety, signing in is paused. "
+            "Please try again in %(num)s minutes.",
+            minutes,
+        ) % {"num": minutes}
+
+    return LazyProxy(text, enable_cache=False)
 
 
 def _login_page(request: Request, rt: Runtime, status: int = 200, **context: object) -> Response:
@@ -95,14 +105,14 @@ def login(
     except InvalidInput as exc:
         return _login_page(request, rt, 422, error=sentence(exc.detail), username=username)
     if not username or not password:
-        message = "Please enter your username and your password."
+        message = lazy_gettext("Please enter your username and your password.")
         return _login_page(request, rt, 422, error=message, username=username)
     try:
         issued = auth.login(rt, username, password, address)
     except LockedOut as exc:
         return _login_page(request, rt, 429, error=_locked_message(exc), username=username)
     except AuthenticationError:
-        message = "That username and password do not match. Please try again."
+        message = lazy_gettext("That username and password do not match. Please try again.")
         return _login_page(request, rt, 401, error=message, username=username)
     old = session_token(request)
     if old is not None:
@@ -128,7 +138,7 @@ def mfa_verify(
     except LockedOut as exc:
         return render(request, "mfa_verify.html", 429, error=_locked_message(exc))
     except (AuthenticationError, InvalidInput):
-        message = "That code is not right. Please type the newest code from your app."
+        message = lazy_gettext("That code is not right. Please type the newest code from your app.")
         return render(request, "mfa_verify.html", 401, page_title="Two-step sign-in", error=message)
     return _with_session(request, rt, "/", issued.token)
 
@@ -166,7 +176,9 @@ def mfa_confirm(request: Request, rt: RuntimeDep, ws: AnySession, form: CheckedF
     except Conflict:
         return redirect(request, "/account/mfa")
     except InvalidInput:
-        message = "That code is not right. Check that your phone's clock is correct and try again."
+        message = lazy_gettext(
+            "That code is not right. Check that your phone's clock is correct and try again."
+        )
         return render(
             request,
             "mfa_settings.html",
