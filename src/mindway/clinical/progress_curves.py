@@ -37,7 +37,6 @@ from typing import Any, Literal, Self
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from statsmodels.regression.quantile_regression import QuantReg
 
 from mindway.clinical.progress import ReliableChangeCriterion, caseload_arrays
 from mindway.errors import InvalidInput
@@ -259,6 +258,9 @@ def _quantile_regression(
     A term that does not vary in the band (every follow-up at one session, or one intake
     score) cannot be estimated; it is left out (coefficient 0), not extrapolated.
     """
+    # statsmodels is imported here, not at module level: it costs about a second at start-up.
+    from statsmodels.regression.quantile_regression import QuantReg
+
     log_time = cohort.log_time[seen]
     d = np.broadcast_to((cohort.intake - edge)[:, np.newaxis], seen.shape)[seen]
     design = np.column_stack([np.ones_like(d), log_time, d, d * log_time])
