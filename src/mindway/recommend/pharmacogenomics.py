@@ -5,8 +5,9 @@ Transl Sci 13:116; used by Bousman et al. 2023, Clin Pharmacol Ther 114:51), CYP
 CYP2B6 by allele function (Bousman 2023 and its supplement). Phenotype x drug rules are the
 data table ``data/cpic.yaml`` (Bousman 2023 for SSRIs/SNRIs, checked against the CPIC
 database's recommendation records; Hicks et al. 2017, Clin Pharmacol Ther 102:37, for
-tricyclics), each row citing its source. Sertraline is looked up on CYP2B6 and CYP2C19
-together when both results are known, as CPIC's records do.
+tricyclics), each row citing its source. Sertraline (CYP2B6 x CYP2C19) and amitriptyline
+(CYP2D6 x CYP2C19) are looked up on both genes together when both results are known, as
+CPIC's records do.
 """
 
 from __future__ import annotations
@@ -134,7 +135,8 @@ def rules() -> tuple[PgxRule, ...]:
 
 @cache
 def combinations() -> tuple[PgxCombination, ...]:
-    """Every row of the two-gene lookups (CPIC's sertraline table on CYP2B6 x CYP2C19)."""
+    """Every row of the two-gene lookups (sertraline: CYP2B6 x CYP2C19; amitriptyline:
+    CYP2D6 x CYP2C19)."""
     data = _data("cpic.yaml")
     expanded = []
     for table in data.get("combinations", []):
