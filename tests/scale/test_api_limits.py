@@ -89,3 +89,30 @@ def test_a_disclosure_of_risk_is_never_refused_by_the_chat_limit(
         spanish = client.post(url, json={"text": "me voy a matar esta noche"}, headers=patient)
         assert spanish.json()["escalated"] is True
         _refused(client.post(url, json={"text": "ok thanks"}, headers=patient))
+
+
+@pytest.mark.parametrize(
+    ("limits", "why"),
+    [
+        ({"rate_limit_per_account": 2}, "account"),
+        ({"rate_limit_per_address": 3}, "address"),
+    ],
+)
+def test_every_limit_screens_a_chat_message_first(
+    rt: Runtime, clinic: Clinic, limits: dict[str, int], why: str
+) -> None:
+    """Whichever limit a patient has run out of, a disclosure still reaches the crisis
+    protocol and anything else is refused with the crisis resources."""
+    with limited(rt, **limits) as client:
+        patient = sign_in(client, "patient.a")  # signing in counts against the address
+        url = f"{API}/patients/{clinic.patient_a_id}/chat/messages"
+        while client.get(url, headers=patient).status_code != 429:
+            pass  # use up the budget on reads
+        problem = _refused(client.post(url, json={"text": "good morning"}, headers=patient))
+        assert why in problem["detail"] and "not sent" in problem["detail"]
+        assert problem["resources"] and problem["crisis_page"] == "/crisis"
+        risky = {"text": "I am going to kill myself tonight"}
+        disclosure = client.post(url, json=risky, headers=patient)
+        assert disclosure.status_code == 200 and disclosure.json()["escalated"] is True
+        # Other requests stay refused.
+        _refused(client.get(url, headers=patient))
