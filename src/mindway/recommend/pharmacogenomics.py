@@ -5,14 +5,15 @@ Transl Sci 13:116; used by Bousman et al. 2023, Clin Pharmacol Ther 114:51), CYP
 CYP2B6 by allele function (Bousman 2023 and its supplement). Phenotype x drug rules are the
 data table ``data/cpic.yaml`` (Bousman 2023 for SSRIs/SNRIs, checked against the CPIC
 database's recommendation records; Hicks et al. 2017, Clin Pharmacol Ther 102:37, for
-tricyclics), each row citing its source. Sertraline (CYP2B6 x CYP2C19) and amitriptyline
-(CYP2D6 x CYP2C19) are looked up on both genes together when both results are known, as
-CPIC's records do.
+tricyclics), each row citing its source. Sertraline (CYP2B6 x CYP2C19) and the tertiary-amine
+tricyclics (CYP2D6 x CYP2C19) are looked up on both genes together when both results are
+known, as CPIC's records do.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -135,29 +136,35 @@ def rules() -> tuple[PgxRule, ...]:
 
 @cache
 def combinations() -> tuple[PgxCombination, ...]:
-    """Every row of the two-gene lookups (sertraline: CYP2B6 x CYP2C19; amitriptyline:
-    CYP2D6 x CYP2C19)."""
+    """Every row of the two-gene lookups (sertraline: CYP2B6 x CYP2C19; the tertiary-amine
+    tricyclics: CYP2D6 x CYP2C19). A table lists its ``drug`` or several ``drugs``."""
     data = _data("cpic.yaml")
     expanded = []
     for table in data.get("combinations", []):
-        drug = table["drug"]
+        for drug, row, pair in _cells(table):
+            expanded.append(
+                PgxCombination(
+                    drug=drug,
+                    genes=tuple(table["genes"]),
+                    phenotypes=tuple(pair),
+                    recommendation=_clean(row["recommendation"]) or "",
+                    strength=row["strength"],
+                    effect=row["effect"],
+                    fraction=row.get("fraction"),
+                    citation=_citation(data, table["source"], drug, None),
+                    verified=bool(table["verified"]),
+                    checked_against=_checked(data, table.get("checked_against"), drug),
+                )
+            )
+    return tuple(expanded)
+
+
+def _cells(table: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], list[str]]]:
+    """(drug, row, phenotype pair) for every cell of a two-gene table."""
+    for drug in table.get("drugs") or [table["drug"]]:
         for row in table["rows"]:
             for pair in row["pairs"]:
-                expanded.append(
-                    PgxCombination(
-                        drug=drug,
-                        genes=tuple(table["genes"]),
-                        phenotypes=tuple(pair),
-                        recommendation=_clean(row["recommendation"]) or "",
-                        strength=row["strength"],
-                        effect=row["effect"],
-                        fraction=row.get("fraction"),
-                        citation=_citation(data, table["source"], drug, None),
-                        verified=bool(table["verified"]),
-                        checked_against=_checked(data, table.get("checked_against"), drug),
-                    )
-                )
-    return tuple(expanded)
+                yield drug, row, pair
 
 
 def _clean(text: str | None) -> str | None:
