@@ -4,8 +4,10 @@ clinician's team (a browser test adds exactly one)."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +15,8 @@ from sqlalchemy import select
 from mindway.clinical.scoring import score
 from mindway.security.policy import OPERATOR, Actor, Role
 from mindway.services import demo, measures, progress, schedules
-from mindway.services.demo_measures import answers_for
+from mindway.services.demo_history import Course, Person
+from mindway.services.demo_measures import MIN_RESULTS, answers_for, plan_measures
 from mindway.services.runtime import Runtime
 from mindway.store.models import (
     Account,
@@ -32,6 +35,21 @@ def test_answers_add_up_to_the_total_with_item9_at_zero(instrument: str, total: 
     answers = answers_for(random.Random(1), instrument, total)
     result = score(instrument, answers)
     assert result.total == total and "suicidal_ideation" not in result.flags
+
+
+def test_every_course_shows_at_least_three_results_whatever_the_hour() -> None:
+    """The shortest demo course (six weekly sessions) still has three fortnightly results of
+    each questionnaire after a missed one and a lapse, at any time of day the demo is made."""
+    person = Person("Ana", "Lopez", "female", "Hispanic or Latino", date(1990, 1, 1))
+    for seed in range(60):
+        rng = random.Random(seed)
+        now = datetime(2026, 11, 27, tzinfo=UTC) + timedelta(hours=rng.randint(0, 23))
+        for span_days in (35, 36, 42, 60, 90, 185):
+            course = Course.draw(rng, person, now, ongoing=rng.random() < 0.5)
+            start = now - timedelta(days=span_days)
+            course = dataclasses.replace(course, start=start)
+            plan = plan_measures(rng, course, start + timedelta(days=span_days))
+            assert min(len(t) for t in plan.totals.values()) >= MIN_RESULTS, (seed, span_days)
 
 
 def test_demo_questionnaires_schedules_and_signals(rt: Runtime) -> None:

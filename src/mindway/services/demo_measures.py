@@ -31,6 +31,7 @@ __all__ = ["MeasurePlan", "add_measures", "add_schedules", "answers_for", "plan_
 EVERY_DAYS = 14
 PLATEAU_WEEKS = 16  # the course's change is complete by then
 LAPSE_RATE = 0.2  # share who have not filled in the latest one or two
+MIN_RESULTS = 3  # every course of care shows at least three results of each questionnaire
 ITEMS = {"phq9": 9, "gad7": 7}
 MAX_TOTAL = {"phq9": 27, "gad7": 21}
 # (kind, weight, share of intake gone by the plateau: lowest, highest; negative is worse)
@@ -59,15 +60,18 @@ def plan_measures(rng: random.Random, course: Course, end: datetime) -> MeasureP
     if primary is not None:
         intakes[primary] = min(course.baseline, MAX_TOTAL[primary])
     times: list[datetime] = []
-    slot, skipped = 0, False
+    slot, skipped = 0, None
     while (at := _slot_time(rng, course.start, slot)) < end:
-        if slot and not skipped and rng.random() < 0.08:
-            skipped = True  # one missed questionnaire now and then
+        if slot and skipped is None and rng.random() < 0.08:
+            skipped = at  # one missed questionnaire now and then
         else:
             times.append(at)
         slot += 1
-    if len(times) > 3 and rng.random() < LAPSE_RATE:
-        del times[-rng.randint(1, 2) :]  # lately not filled in: due or overdue
+    if len(times) < MIN_RESULTS and skipped is not None:
+        times = sorted([*times, skipped])  # a short course keeps every questionnaire
+    if len(times) > MIN_RESULTS and rng.random() < LAPSE_RATE:
+        lapsed = rng.randint(1, 2)  # lately not filled in: due or overdue
+        del times[-min(lapsed, len(times) - MIN_RESULTS) :]
     totals = {
         instrument: [
             (when, _total(rng, intake, share, (when - course.start).days / 7, instrument))
