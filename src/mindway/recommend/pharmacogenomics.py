@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -47,52 +47,44 @@ STRENGTHS = ("strong", "moderate", "optional", "no recommendation")
 _ALLELE = re.compile(r"^(\*\d+)(?:x(\d+|N))?$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class PgxRule:
+@dataclass(frozen=True, kw_only=True)
+class Advice:
+    """What CPIC advises for one drug: the recommendation, its strength and its effect."""
+
+    drug: str
+    recommendation: str
+    strength: str
+    effect: str
+    fraction: float | None
+    citation: str
+    verified: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class PgxRule(Advice):
     """One row of the CPIC table, for one gene, phenotype and drug."""
 
     gene: str
     phenotype: str
-    drug: str
-    recommendation: str
-    strength: str
-    effect: str
-    fraction: float | None
-    citation: str
     table: int | None
-    verified: bool
     checked_against: str | None = None
 
 
-@dataclass(frozen=True)
-class PgxCombination:
+@dataclass(frozen=True, kw_only=True)
+class PgxCombination(Advice):
     """One row of a two-gene lookup: a drug given the phenotypes of ``genes`` together."""
 
-    drug: str
     genes: tuple[str, ...]
     phenotypes: tuple[str, ...]
-    recommendation: str
-    strength: str
-    effect: str
-    fraction: float | None
-    citation: str
-    verified: bool
     checked_against: str | None = None
 
 
-@dataclass(frozen=True)
-class PgxNote:
+@dataclass(frozen=True, kw_only=True)
+class PgxNote(Advice):
     """Guidance for one drug given one of the patient's phenotypes (or a pair of them)."""
 
-    drug: str
     gene: str
     phenotype: str
-    recommendation: str
-    strength: str
-    effect: str
-    fraction: float | None
-    citation: str
-    verified: bool
 
     @property
     def basis(self) -> str:
@@ -118,16 +110,10 @@ def rules() -> tuple[PgxRule, ...]:
             for drug in row["drugs"]:
                 expanded.append(
                     PgxRule(
+                        **_advice(data, row, drug, row["source"], table),
                         gene=row["gene"],
                         phenotype=phenotype,
-                        drug=drug,
-                        recommendation=_clean(row["recommendation"]) or "",
-                        strength=row["strength"],
-                        effect=row["effect"],
-                        fraction=row.get("fraction"),
-                        citation=_citation(data, row["source"], drug, table),
                         table=None if table is None else int(table),
-                        verified=bool(row["verified"]),
                         checked_against=_checked(data, row.get("checked_against"), drug),
                     )
                 )
@@ -144,15 +130,9 @@ def combinations() -> tuple[PgxCombination, ...]:
         for drug, row, pair in _cells(table):
             expanded.append(
                 PgxCombination(
-                    drug=drug,
+                    **_advice(data, row | {"verified": table["verified"]}, drug, table["source"]),
                     genes=tuple(table["genes"]),
                     phenotypes=tuple(pair),
-                    recommendation=_clean(row["recommendation"]) or "",
-                    strength=row["strength"],
-                    effect=row["effect"],
-                    fraction=row.get("fraction"),
-                    citation=_citation(data, table["source"], drug, None),
-                    verified=bool(table["verified"]),
                     checked_against=_checked(data, table.get("checked_against"), drug),
                 )
             )
@@ -165,6 +145,21 @@ def _cells(table: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], list[st
         for row in table["rows"]:
             for pair in row["pairs"]:
                 yield drug, row, pair
+
+
+def _advice(
+    data: dict[str, Any], row: dict[str, Any], drug: str, source: str, table: int | None = None
+) -> dict[str, Any]:
+    """The :class:`Advice` fields of one row of ``cpic.yaml`` for ``drug``."""
+    return {
+        "drug": drug,
+        "recommendation": _clean(row["recommendation"]) or "",
+        "strength": row["strength"],
+        "effect": row["effect"],
+        "fraction": row.get("fraction"),
+        "citation": _citation(data, source, drug, table),
+        "verified": bool(row["verified"]),
+    }
 
 
 def _clean(text: str | None) -> str | None:
@@ -218,18 +213,9 @@ def guidance(drug: str, phenotypes: dict[str, str]) -> list[PgxNote]:
     return notes
 
 
-def _note(row: PgxRule | PgxCombination, gene: str, phenotype: str) -> PgxNote:
-    return PgxNote(
-        drug=row.drug,
-        gene=gene,
-        phenotype=phenotype,
-        recommendation=row.recommendation,
-        strength=row.strength,
-        effect=row.effect,
-        fraction=row.fraction,
-        citation=row.citation,
-        verified=row.verified,
-    )
+def _note(row: Advice, gene: str, phenotype: str) -> PgxNote:
+    advice = {f.name: getattr(row, f.name) for f in fields(Advice)}
+    return PgxNote(**advice, gene=gene, phenotype=phenotype)
 
 
 def phenotype_from_diplotype(gene: str, diplotype: str) -> str:
